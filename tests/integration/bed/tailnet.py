@@ -1,0 +1,81 @@
+"""Ready-made tailnets: a server namespace with headscale and derper, and
+nodes on one LAN or each behind its own NAT router.
+
+    LAN:  srv 10.99.0.1 ──┐
+          n1  10.99.0.11 ─┼── switch "lan" (UDP between nodes can be blocked)
+          n2  10.99.0.12 ─┘
+
+    NAT:  srv 10.98.0.1 ── switch "wan" ── r<i> 10.98.0.10<i> ═NAT═ 192.168.<i>.1
+                                                  └── switch "lan<i>" ── n<i> 192.168.<i>.11
+"""
+import os
+
+from .derper import Derper
+from .headscale import Headscale
+from .tailscale import TailscaleNode
+
+
+class Tailnet:
+    """headscale + derper in namespace `srv`, reachable at `ip`."""
+
+    def __init__(self, topo, srv_ns, ip, policy=None):
+        self.topo, self.srv, self.ip = topo, srv_ns, ip
+        workdir = topo.logdir
+        self.derper = Derper(srv_ns, workdir, ip).start()
+        self.headscale = Headscale(srv_ns, workdir, ip)
+        self.headscale.write_config(self.derper.derpmap_yaml(), policy=policy)
+        self.headscale.start()
+        self.user_id = self.headscale.create_user("alice")
+        self.authkey = self.headscale.preauth_key(self.user_id)
+        self.nodes = {}
+
+    @property
+    def login_server(self):
+        return self.headscale.url
+
+    def add_tailscale(self, ns, name=None):
+        """Start a Go tailscaled in ns and bring it up with the pre-auth key."""
+        name = name or ns.name
+        node = TailscaleNode(ns, self.topo.logdir, name).start()
+        node.up(self.login_server, self.authkey, hostname=name)
+        self.nodes[name] = node
+        return node
+
+
+def lan(topo, n_hosts=2, policy=None):
+    """One switch: server and n_hosts node namespaces n1..nN.  Returns
+    (tailnet, switch, [host namespaces])."""
+    sw = topo.switch("lan")
+    srv = topo.host("srv")
+    sw.attach(srv, "10.99.0.1/24")
+    hosts = []
+    for i in range(1, n_hosts + 1):
+        h = topo.host(f"n{i}")
+        sw.attach(h, f"10.99.0.{10 + i}/24")
+        hosts.append(h)
+    return Tailnet(topo, srv, "10.99.0.1", policy=policy), sw, hosts
+
+
+def behind_nat(topo, n_hosts=2, policy=None, nat="eim"):
+    """Each node behind its own masquerading router on a shared WAN.
+    Returns (tailnet, wan switch, [host namespaces], [routers])."""
+    wan = topo.switch("wan")
+    srv = topo.host("srv")
+    wan.attach(srv, "10.98.0.1/24")
+    hosts, routers = [], []
+    for i in range(1, n_hosts + 1):
+        lan_sw = topo.switch(f"lan{i}")
+        r = topo.router(f"r{i}", wan=wan, wan_cidr=f"10.98.0.{100 + i}/24",
+                        lan=lan_sw, lan_cidr=f"192.168.{i}.1/24", nat=nat)
+        h = topo.host(f"n{i}")
+        lan_sw.attach(h, f"192.168.{i}.11/24")
+        h.default_route(f"192.168.{i}.1")
+        hosts.append(h)
+        routers.append(r)
+    return Tailnet(topo, srv, "10.98.0.1", policy=policy), wan, hosts, routers
+
+
+def logdir_for(name):
+    base = os.environ.get("TAILNETD_TEST_LOGS") or os.path.join(
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".logs")
+    return os.path.join(base, name)
