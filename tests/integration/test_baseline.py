@@ -61,3 +61,25 @@ def test_two_go_nodes_behind_nat(topo):
     rc, out = a.ping(b.ip4(), count=15, until_direct=True)
     assert rc == 0, out
     assert re.search(r"via 10\.98\.0\.102:\d+", out), out
+
+
+def test_tcp_through_go_socks5_to_peer_name(topo, tmp_path):
+    """The demo's last step with Go on both ends: curl through n1's SOCKS5
+    proxy reaches a web server on n2's localhost by its MagicDNS name."""
+    from bed.service import http_server
+    net, sw, (h1, h2) = tn.lan(topo)
+    a = net.add_tailscale(h1, socks5="127.0.0.1:1055")
+    b = net.add_tailscale(h2)
+    _joined(net, a, b)
+    payload = tmp_path / "hello.txt"
+    payload.write_text("across the tailnet\n")
+    http_server(h2, str(tmp_path), 8000)
+    rc, out = a.ping("n2", count=10, until_direct=True)
+    assert rc == 0, out
+
+    def fetch():
+        r = h1.run(["curl", "-sS", "--max-time", "10", "--socks5-hostname", "127.0.0.1:1055",
+                    "http://n2:8000/hello.txt"], check=False)
+        return r if r.returncode == 0 else None
+    r = wait.until("curl through n1's SOCKS5 to n2", fetch, timeout=40)
+    assert r.stdout == "across the tailnet\n"

@@ -10,8 +10,8 @@ from . import peers, wait
 
 
 class TailscaleNode:
-    def __init__(self, ns, workdir, name, port=41641):
-        self.ns, self.name, self.port = ns, name, port
+    def __init__(self, ns, workdir, name, port=41641, socks5=None):
+        self.ns, self.name, self.port, self.socks5 = ns, name, port, socks5
         self.dir = os.path.join(workdir, f"tailscaled-{name}")
         os.makedirs(self.dir, exist_ok=True)
         self.socket = os.path.join(self.dir, "tailscaled.sock")
@@ -21,7 +21,8 @@ class TailscaleNode:
         self.proc = self.ns.popen(f"tailscaled-{self.name}", [
             peers.path("tailscaled"), f"--statedir={self.dir}",
             f"--state={self.dir}/tailscaled.state", f"--socket={self.socket}",
-            "--tun=userspace-networking", f"--port={self.port}", "--no-logs-no-support"],
+            "--tun=userspace-networking", f"--port={self.port}", "--no-logs-no-support"]
+            + ([f"--socks5-server={self.socks5}"] if self.socks5 else []),
             env={"HOME": self.dir})
         wait.until(f"tailscaled {self.name} to open its socket", self._socket_up, timeout=20)
         return self
