@@ -10,7 +10,7 @@ PKGS=(
   libssl-dev libsodium-dev libnghttp2-dev libjansson-dev liblwip-dev
   libc-ares-dev libcmocka-dev
   # test bed and plain-WireGuard peer
-  iproute2 nftables iperf3 wireguard-go iputils-ping curl jq openssl
+  iproute2 nftables iperf3 wireguard-go wireguard-tools iputils-ping curl jq openssl
   procps psmisc dnsutils python3 python3-pytest
 )
 
