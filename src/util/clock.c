@@ -15,6 +15,16 @@ uint64_t tn_clock_now(void)
 	return (uint64_t)ts.tv_sec * TN_NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
+uint64_t tn_clock_realtime(void)
+{
+	struct timespec ts;
+
+	if (virtual_on)
+		return 1767225600ULL * TN_NSEC_PER_SEC + virtual_now;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * TN_NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
 void tn_clock_set_virtual(bool on, uint64_t start_ns)
 {
 	virtual_on = on;

@@ -17,6 +17,11 @@
 /* Monotonic nanoseconds (CLOCK_MONOTONIC, or the virtual clock). */
 uint64_t tn_clock_now(void);
 
+/* Wall-clock nanoseconds since the Unix epoch (CLOCK_REALTIME); under the
+ * virtual clock, 2026-01-01T00:00:00Z plus the virtual time.  Only for
+ * values that must be wall time on the wire (WireGuard TAI64N stamps). */
+uint64_t tn_clock_realtime(void);
+
 /* Switch to a virtual clock starting at start_ns (true) or back to the real
  * one (false). */
 void tn_clock_set_virtual(bool on, uint64_t start_ns);
