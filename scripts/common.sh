@@ -36,11 +36,11 @@ install_all() {
   export TAILNETD_PEERS_BIN
 }
 
-# build DIR [meson options...]: configure once, then ninja.
+# build DIR CC [meson options...]: configure once with compiler CC, then ninja.
 build() {
-  local dir=$1; shift
+  local dir=$1 cc=$2; shift 2
   if [[ ! -f $ROOT/$dir/build.ninja ]]; then
-    meson setup "$ROOT/$dir" "$ROOT" "$@" >"$ROOT/$dir.setup.log" 2>&1 \
+    CC=$cc meson setup "$ROOT/$dir" "$ROOT" "$@" >"$ROOT/$dir.setup.log" 2>&1 \
       || { cat "$ROOT/$dir.setup.log"; return 1; }
   fi
   ninja -C "$ROOT/$dir" >"$ROOT/$dir.ninja.log" 2>&1 || { cat "$ROOT/$dir.ninja.log"; return 1; }

@@ -10,7 +10,7 @@ need_root
 cd "$ROOT"
 
 install_all || exit 1
-step "build" build build || exit 1
+step "build" build build gcc || exit 1
 step "demo" "${PYTHON:-/usr/bin/python3}" "$ROOT/scripts/demo.py" "$ROOT/build"
 rc=$?
 print_step_times

@@ -1,35 +1,76 @@
 /* tailnetd — the daemon.
  *
- * For now it only knows its version and its flags; joining a tailnet comes
- * with the control, WireGuard and magicsock issues.  A bad flag names the
- * flag and exits 2, as every later flag will.
+ * Today it runs in plain-WireGuard mode (--wg-config); joining a tailnet
+ * comes with the control client and magicsock.  A bad flag names the flag
+ * and exits 2.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "daemon/wg_mode.h"
 #include "tailnet/tailnet.h"
+#include "util/log.h"
+
+#define DEFAULT_TUN "tailnet0"
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: tailnetd [--version] [--help]\n");
+	fprintf(f,
+		"usage: tailnetd [flags]\n"
+		"  --wg-config FILE   run a plain WireGuard interface from a wg-quick style file\n"
+		"  --tun NAME         TUN interface name (default " DEFAULT_TUN ")\n"
+		"  --verbose          debug logging\n"
+		"  --version          print the version\n");
+}
+
+/* "--flag value" or "--flag=value"; returns the value or NULL. */
+static const char *flag_value(int argc, char **argv, int *i, const char *flag)
+{
+	size_t n = strlen(flag);
+
+	if (!strncmp(argv[*i], flag, n) && argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (!strcmp(argv[*i], flag)) {
+		if (*i + 1 >= argc) {
+			fprintf(stderr, "tailnetd: flag %s needs a value\n", flag);
+			exit(2);
+		}
+		return argv[++*i];
+	}
+	return NULL;
 }
 
 int main(int argc, char **argv)
 {
+	const char *wg_config = NULL, *tun = DEFAULT_TUN, *v;
+
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-version")) {
 			printf("tailnetd %s\n", tn_version());
 			return 0;
-		}
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);
 			return 0;
+		} else if (!strcmp(argv[i], "--verbose") || !strcmp(argv[i], "-v")) {
+			tn_log_set_level(TN_LOG_DEBUG);
+		} else if ((v = flag_value(argc, argv, &i, "--wg-config"))) {
+			wg_config = v;
+		} else if ((v = flag_value(argc, argv, &i, "--tun"))) {
+			if (!*v || strlen(v) >= 16) {
+				fprintf(stderr, "tailnetd: flag --tun: interface name must be 1-15 characters\n");
+				return 2;
+			}
+			tun = v;
+		} else {
+			fprintf(stderr, "tailnetd: unknown flag %s\n", argv[i]);
+			usage(stderr);
+			return 2;
 		}
-		fprintf(stderr, "tailnetd: unknown flag %s\n", argv[i]);
-		usage(stderr);
-		return 2;
 	}
-	fprintf(stderr, "tailnetd: this build cannot join a tailnet yet "
-		"(the control client and data plane are the next milestones)\n");
+	if (wg_config)
+		return tn_wg_mode_run(wg_config, tun);
+	fprintf(stderr, "tailnetd: this build cannot join a tailnet yet; "
+		"--wg-config FILE runs a plain WireGuard interface\n");
 	return 1;
 }
