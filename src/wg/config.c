@@ -94,22 +94,18 @@ static bool span_is(struct span v, const char *word)
 	return strlen(word) == v.n && !strncasecmp(v.s, word, v.n);
 }
 
-/* Grows *arr (of n elements) when n reaches its capacity: 4, 8, 16, ... */
-static int grow(void *arr, size_t n, size_t size)
+/* arr (of n elements) with room for one more: capacities go 4, 8, 16, ...
+ * Returns arr itself when it has room, or NULL when out of memory. */
+static void *grow(void *arr, size_t n, size_t size)
 {
-	void **pa = arr, *fresh;
 	size_t cap;
 
 	if (n && (n < 4 || (n & (n - 1))))
-		return 0;
+		return arr;
 	cap = n ? 2 * n : 4;
 	if (cap > SIZE_MAX / size)
-		return -ENOMEM;
-	fresh = realloc(*pa, cap * size);
-	if (!fresh)
-		return -ENOMEM;
-	*pa = fresh;
-	return 0;
+		return NULL;
+	return realloc(arr, cap * size);
 }
 
 /* Digits only, value <= max. */
@@ -200,14 +196,17 @@ static int parse_prefix_list(struct parser *p, struct span key, struct span v,
 
 	while (v.s < end) {
 		const char *comma = memchr(v.s, ',', (size_t)(end - v.s));
-		struct span item = trim((struct span){ v.s, (comma ? comma : end) - v.s });
+		struct span item = trim((struct span){ v.s, (size_t)((comma ? comma : end) - v.s) });
+		struct tn_wg_prefix *bigger;
 		char name[48];
 		int err;
 
 		if (!item.n)
 			return fail(p, "%s: empty list entry", show(name, key));
-		if (grow(arr, *n, sizeof(**arr)))
+		bigger = grow(*arr, *n, sizeof(**arr));
+		if (!bigger)
 			return fail_nomem(p);
+		*arr = bigger;
 		if ((err = parse_prefix(p, key, item, &(*arr)[*n])))
 			return err;
 		(*n)++;
@@ -398,9 +397,12 @@ static int section_header(struct parser *p, struct span v)
 	}
 	if (span_is(name, "Peer")) {
 		struct tn_wg_config *cfg = p->cfg;
+		struct tn_wg_config_peer *bigger =
+			grow(cfg->peers, cfg->n_peers, sizeof(*cfg->peers));
 
-		if (grow(&cfg->peers, cfg->n_peers, sizeof(*cfg->peers)))
+		if (!bigger)
 			return fail_nomem(p);
+		cfg->peers = bigger;
 		memset(&cfg->peers[cfg->n_peers], 0, sizeof(cfg->peers[0]));
 		cfg->peers[cfg->n_peers].endpoint.sa.sa_family = AF_UNSPEC;
 		cfg->peers[cfg->n_peers].line = p->line;

@@ -631,7 +631,7 @@ static void randomized_against_linear_scan(void **state)
 			}
 		}
 	}
-	check_queries(&t, tab, n, 40000);
+	check_queries(&t, tab, n, 20000);
 
 	/* Remove single prefixes, then whole peers, checking as we go. */
 	for (int i = 0; i < 300; i++) {
@@ -653,7 +653,7 @@ static void randomized_against_linear_scan(void **state)
 		for (size_t i = 0; i < n; i++)
 			if (tab[i].peer == &peers[p])
 				tab[i].peer = NULL;
-		check_queries(&t, tab, n, 500);
+		check_queries(&t, tab, n, 300);
 	}
 	assert_null(t.root4);
 	assert_null(t.root6);
