@@ -5,9 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include "crypto/keys.h"
 #include "event/loop.h"
+#include "net/offload.h"
 #include "net/tun.h"
 #include "net/udp.h"
 #include "util/log.h"
@@ -22,8 +24,14 @@ struct wg_mode {
 	struct tn_tun tun;
 	struct tn_udp udp;
 	struct tn_wg_device *dev;
-	uint8_t tunbuf[65536];
-	uint64_t tun_write_errors, udp_send_errors;
+	/* Inside a batch, datagrams queue for UDP GSO and decrypted packets
+	 * queue for TUN GRO; both are flushed when the batch ends.  Outside
+	 * (timers), datagrams leave at once. */
+	bool in_batch;
+	struct tn_gro gro;
+	uint8_t tunbuf[TN_VNET_HDR_LEN + 65536];
+	uint8_t segbuf[65536];
+	uint64_t tun_write_errors, udp_send_errors, tun_bad_gso;
 };
 
 static int path_send(void *ctx, struct tn_wg_peer *peer, const uint8_t *buf, size_t len)
@@ -34,7 +42,9 @@ static int path_send(void *ctx, struct tn_wg_peer *peer, const uint8_t *buf, siz
 
 	if (!ep->len)
 		return -EDESTADDRREQ; /* no endpoint known yet: wait to be reached */
-	r = tn_udp_send(&m->udp, (const struct sockaddr *)&ep->addr, ep->len, buf, len);
+	r = tn_udp_queue(&m->udp, (const struct sockaddr *)&ep->addr, ep->len, buf, len);
+	if (r == 0 && !m->in_batch)
+		r = tn_udp_flush(&m->udp);
 	if (r < 0)
 		m->udp_send_errors++;
 	return r;
@@ -55,21 +65,56 @@ static void deliver(void *ctx, struct tn_wg_peer *peer, uint8_t *pkt, size_t len
 {
 	struct wg_mode *m = ctx;
 
+	if (m->tun.vnet && m->in_batch) {
+		tn_gro_add(&m->gro, m->tun.fd, pkt, len);
+		return;
+	}
+	if (m->tun.vnet) {
+		/* A lone packet still needs its (empty) virtio header. */
+		uint8_t hdr[TN_VNET_HDR_LEN] = { 0 };
+		struct iovec iov[2] = { { hdr, sizeof(hdr) }, { pkt, len } };
+
+		if (writev(m->tun.fd, iov, 2) < 0)
+			m->tun_write_errors++;
+		return;
+	}
 	if (tn_tun_write(&m->tun, pkt, len) < 0)
 		m->tun_write_errors++;
+}
+
+static void send_segment(void *ctx, uint8_t *p, size_t len)
+{
+	struct wg_mode *m = ctx;
+
+	tn_wg_device_send(m->dev, p, len);
 }
 
 static void on_tun(struct tn_loop *loop, int fd, unsigned events, void *arg)
 {
 	struct wg_mode *m = arg;
 
+	m->in_batch = true;
 	for (int i = 0; i < TUN_READS_PER_WAKEUP; i++) {
 		ssize_t n = tn_tun_read(&m->tun, m->tunbuf, sizeof(m->tunbuf));
 
 		if (n <= 0)
 			break;
-		tn_wg_device_send(m->dev, m->tunbuf, (size_t)n);
+		if (!m->tun.vnet) {
+			tn_wg_device_send(m->dev, m->tunbuf, (size_t)n);
+			continue;
+		}
+		if (n < TN_VNET_HDR_LEN)
+			continue;
+		struct tn_vnet_hdr h;
+
+		memcpy(&h, m->tunbuf, sizeof(h));
+		if (tn_offload_segment(&h, m->tunbuf + TN_VNET_HDR_LEN, (size_t)n - TN_VNET_HDR_LEN,
+				       m->segbuf, sizeof(m->segbuf), send_segment, m) < 0)
+			m->tun_bad_gso++;
 	}
+	m->in_batch = false;
+	if (tn_udp_flush(&m->udp) < 0)
+		m->udp_send_errors++;
 }
 
 static void on_udp(struct tn_loop *loop, int fd, unsigned events, void *arg)
@@ -77,13 +122,25 @@ static void on_udp(struct tn_loop *loop, int fd, unsigned events, void *arg)
 	struct wg_mode *m = arg;
 	int n = tn_udp_recv_batch(&m->udp);
 
+	m->in_batch = true;
 	for (int i = 0; i < n; i++) {
+		struct tn_udp_rx *rx = &m->udp.rx[i];
 		struct tn_wg_endpoint src;
 
-		memcpy(&src.addr, &m->udp.rx[i].from, sizeof(src.addr));
-		src.len = m->udp.rx[i].from_len;
-		tn_wg_device_receive(m->dev, m->udp.rx[i].buf, m->udp.rx[i].len, &src);
+		memcpy(&src.addr, &rx->from, sizeof(src.addr));
+		src.len = rx->from_len;
+		/* With GRO one buffer holds several datagrams of rx->seg bytes. */
+		for (size_t off = 0; off < rx->len; off += rx->seg) {
+			size_t len = rx->len - off < rx->seg ? rx->len - off : rx->seg;
+
+			tn_wg_device_receive(m->dev, rx->buf + off, len, &src);
+		}
 	}
+	m->in_batch = false;
+	if (m->tun.vnet && tn_gro_flush(&m->gro, m->tun.fd))
+		m->tun_write_errors++;
+	if (tn_udp_flush(&m->udp) < 0)
+		m->udp_send_errors++;
 }
 
 static void on_stop(struct tn_loop *loop, int signo, void *arg)
@@ -103,7 +160,8 @@ static void log_stats(struct tn_loop *loop, int signo, void *arg)
 		    "cookies_received=%llu drop_malformed=%llu drop_mac=%llu drop_handshake=%llu "
 		    "drop_ratelimit=%llu drop_unknown_index=%llu drop_auth=%llu drop_replay=%llu "
 		    "drop_expired=%llu drop_source=%llu drop_no_peer=%llu drop_staged=%llu "
-		    "tun_write_errors=%llu udp_send_errors=%llu",
+		    "tun_write_errors=%llu udp_send_errors=%llu tun_bad_gso=%llu "
+		    "tun_writes=%llu tun_write_packets=%llu udp_sendmsgs=%llu udp_datagrams=%llu",
 		    (unsigned long long)s->rx_packets, (unsigned long long)s->rx_bytes,
 		    (unsigned long long)s->tx_packets, (unsigned long long)s->tx_bytes,
 		    (unsigned long long)s->handshakes_sent, (unsigned long long)s->handshakes_received,
@@ -114,7 +172,9 @@ static void log_stats(struct tn_loop *loop, int signo, void *arg)
 		    (unsigned long long)s->drop_replay, (unsigned long long)s->drop_expired,
 		    (unsigned long long)s->drop_source, (unsigned long long)s->drop_no_peer,
 		    (unsigned long long)s->drop_staged, (unsigned long long)m->tun_write_errors,
-		    (unsigned long long)m->udp_send_errors);
+		    (unsigned long long)m->udp_send_errors, (unsigned long long)m->tun_bad_gso,
+		    (unsigned long long)m->gro.writes, (unsigned long long)m->gro.packets,
+		    (unsigned long long)m->udp.sendmsg_calls, (unsigned long long)m->udp.datagrams_sent);
 }
 
 static int configure(struct wg_mode *m, const struct tn_wg_config *cfg)
@@ -192,7 +252,8 @@ int tn_wg_mode_run(const char *config_path, const char *tun_name)
 		tn_log_err("tailnetd", "event loop: %s", strerror(errno));
 		goto out;
 	}
-	if ((r = tn_tun_open(&m->tun, tun_name, cfg.mtu ? cfg.mtu : TN_TUN_DEFAULT_MTU)) < 0) {
+	tn_gro_init(&m->gro);
+	if ((r = tn_tun_open(&m->tun, tun_name, cfg.mtu ? cfg.mtu : TN_TUN_DEFAULT_MTU, true)) < 0) {
 		tn_log_err("tailnetd", "TUN device %s: %s", tun_name, strerror(-r));
 		goto out;
 	}
@@ -215,8 +276,10 @@ int tn_wg_mode_run(const char *config_path, const char *tun_name)
 		char pub[TN_KEY_SHORT_MAX];
 
 		tn_key_short(pub, tn_wg_device_public_key(m->dev));
-		tn_log_info("tailnetd", "WireGuard on %s, UDP port %u, key %s, %zu peer(s)",
-			    m->tun.name, m->udp.port, pub, cfg.n_peers);
+		tn_log_info("tailnetd", "WireGuard on %s, UDP port %u, key %s, %zu peer(s); "
+			    "offloads: tun %s, udp gso %s, udp gro %s",
+			    m->tun.name, m->udp.port, pub, cfg.n_peers, m->tun.vnet ? "on" : "off",
+			    m->udp.gso ? "on" : "off", m->udp.gro ? "on" : "off");
 	}
 	tn_wg_config_free(&cfg);
 	r = tn_loop_run(m->loop);

@@ -9,7 +9,7 @@
 
 #include "net/netlink.h"
 
-int tn_tun_open(struct tn_tun *tun, const char *name, unsigned mtu)
+int tn_tun_open(struct tn_tun *tun, const char *name, unsigned mtu, bool offload)
 {
 	struct ifreq ifr = { 0 };
 	int r;
@@ -22,11 +22,22 @@ int tn_tun_open(struct tn_tun *tun, const char *name, unsigned mtu)
 		r = -ENAMETOOLONG;
 		goto fail;
 	}
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI | (offload ? IFF_VNET_HDR : 0);
 	strcpy(ifr.ifr_name, name);
 	if (ioctl(tun->fd, TUNSETIFF, &ifr) < 0) {
 		r = -errno;
 		goto fail;
+	}
+	if (offload) {
+		unsigned features = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
+
+		/* Without offloads a vnet header only costs: drop it then. */
+		if (ioctl(tun->fd, TUNSETOFFLOAD, features) == 0) {
+			tun->vnet = true;
+		} else {
+			close(tun->fd);
+			return tn_tun_open(tun, name, mtu, false);
+		}
 	}
 	memcpy(tun->name, ifr.ifr_name, IFNAMSIZ);
 	tun->name[IFNAMSIZ - 1] = '\0';

@@ -9,6 +9,7 @@
 #define TN_NET_TUN_H
 
 #include <net/if.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -20,11 +21,16 @@ struct tn_tun {
 	int ifindex;
 	char name[IFNAMSIZ];
 	unsigned mtu;
+	/* Reads and writes carry a struct tn_vnet_hdr (net/offload.h) first,
+	 * and reads may be 64 KB TCP segments (TSO). */
+	bool vnet;
 };
 
 /* Creates (or attaches to) interface `name` ("" for a kernel-chosen
- * tunN), sets mtu and brings it up.  Returns 0 or -errno. */
-int tn_tun_open(struct tn_tun *tun, const char *name, unsigned mtu);
+ * tunN), sets mtu and brings it up.  With offload, asks for IFF_VNET_HDR
+ * with checksum and TSO offloads, and quietly goes without them where the
+ * kernel refuses (tun->vnet tells).  Returns 0 or -errno. */
+int tn_tun_open(struct tn_tun *tun, const char *name, unsigned mtu, bool offload);
 void tn_tun_close(struct tn_tun *tun);
 
 int tn_tun_add_address(struct tn_tun *tun, int family, const uint8_t *addr, uint8_t prefix);

@@ -23,11 +23,11 @@ def pytest_sessionstart(session):
         raise pytest.UsageError("integration tests need root (network namespaces)")
 
 
-@pytest.hookimpl(wrapper=True, tryfirst=True)
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item, call):
-    rep = yield
+    outcome = yield
+    rep = outcome.get_result()
     setattr(item, "rep_" + rep.when, rep)
-    return rep
 
 
 @pytest.fixture(scope="session")
