@@ -510,6 +510,38 @@ static void cookie_reply_under_load(void **state)
 	assert_int_equal(t->b.ndelivered, 1);
 }
 
+static void rekey_after_messages(void **state)
+{
+	struct bed *t = *state;
+
+	send_a_to_b(t, 60);
+	pump_all(t);
+	advance_pumped(t, 6 * TN_NSEC_PER_SEC);
+	/* The initiator renews a session that has sent REKEY_AFTER_MESSAGES. */
+	t->a.peer->current->send_counter = TN_WG_REKEY_AFTER_MESSAGES;
+	t->a.nout = 0;
+	send_a_to_b(t, 60);
+	assert_int_equal(t->a.nout, 2);
+	assert_int_equal(t->a.out[1].len, TN_WG_INITIATION_LEN);
+}
+
+static void reject_after_messages(void **state)
+{
+	struct bed *t = *state;
+
+	send_a_to_b(t, 60);
+	pump_all(t);
+	advance_pumped(t, 6 * TN_NSEC_PER_SEC);
+	/* A used-up session sends nothing more: the packet waits for a new one. */
+	t->a.peer->current->send_counter = TN_WG_REJECT_AFTER_MESSAGES;
+	t->a.nout = 0;
+	send_a_to_b(t, 60);
+	assert_int_equal(t->a.nout, 1);
+	assert_int_equal(t->a.out[0].len, TN_WG_INITIATION_LEN);
+	pump_all(t);
+	assert_int_equal(t->b.ndelivered, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -528,6 +560,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(keys_zeroed_after_three_reject_after_times, setup, teardown),
 		cmocka_unit_test_setup_teardown(persistent_keepalive, setup, teardown),
 		cmocka_unit_test_setup_teardown(cookie_reply_under_load, setup, teardown),
+		cmocka_unit_test_setup_teardown(rekey_after_messages, setup, teardown),
+		cmocka_unit_test_setup_teardown(reject_after_messages, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
