@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "crypto/aead.h"
-#include "vec.h"
+#include "../vec.h"
 
 /* RFC 8439 2.8.2 */
 static const char v1_plain[] =

@@ -24,7 +24,7 @@
 #include <cmocka.h>
 
 #include "crypto/blake2s.h"
-#include "vec.h"
+#include "../vec.h"
 
 static uint8_t buf[256]; /* 00 01 02 ... ff */
 

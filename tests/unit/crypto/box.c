@@ -18,7 +18,7 @@
 #include <cmocka.h>
 
 #include "crypto/box.h"
-#include "vec.h"
+#include "../vec.h"
 
 static const char alicesk_hex[] =
 	"77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a";

@@ -19,7 +19,7 @@
 #include <cmocka.h>
 
 #include "crypto/kdf.h"
-#include "vec.h"
+#include "../vec.h"
 
 static const struct {
 	const char *key, *input, *t0, *t1, *t2;

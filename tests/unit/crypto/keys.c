@@ -18,7 +18,7 @@
 
 #include "crypto/keys.h"
 #include "crypto/x25519.h"
-#include "vec.h"
+#include "../vec.h"
 
 #define GO_HEX "40ab1b58e9076c7a4d9d07291f5edf9d1aa017eb949624ba683317f48a640369"
 #define GO_PUB_HEX "50d20b455ecf12bc453f83c2cfdb2a24925d06cf2598dcaa54e91af82ce9f765"

@@ -16,7 +16,7 @@
 #include <cmocka.h>
 
 #include "crypto/x25519.h"
-#include "vec.h"
+#include "../vec.h"
 
 static void check_x25519(const char *scalar, const char *u, const char *want)
 {

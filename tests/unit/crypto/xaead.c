@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "crypto/xaead.h"
-#include "vec.h"
+#include "../vec.h"
 
 static const char plain_hex[] =
 	"4c616469657320616e642047656e746c656d656e206f662074686520636c6173"
