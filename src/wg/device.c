@@ -129,9 +129,14 @@ static size_t index_slot(uint32_t index, size_t cap)
 	return (size_t)((index * 2654435761u) & (cap - 1));
 }
 
-static int index_grow(struct tn_wg_device *dev)
+/* Rebuilds the table without tombstones: at the same size when they were
+ * what filled it (handshakes come and go all the time), doubled when live
+ * entries need the room.  Without the same-size case the table would grow
+ * with every handshake ever made. */
+static int index_rehash(struct tn_wg_device *dev)
 {
-	size_t cap = dev->index_cap ? dev->index_cap * 2 : 64;
+	size_t cap = !dev->index_cap ? 64
+		: dev->index_live * 4 >= dev->index_cap ? dev->index_cap * 2 : dev->index_cap;
 	struct tn_wg_index_entry *old = dev->index, *t = calloc(cap, sizeof(*t));
 	size_t oldcap = dev->index_cap;
 
@@ -159,7 +164,7 @@ int tn_wg_index_add(struct tn_wg_device *dev, struct tn_wg_peer *peer,
 {
 	int r;
 
-	if ((dev->index_used + 1) * 2 > dev->index_cap && (r = index_grow(dev)) < 0)
+	if ((dev->index_used + 1) * 2 > dev->index_cap && (r = index_rehash(dev)) < 0)
 		return r;
 	for (;;) {
 		uint32_t idx;
@@ -174,6 +179,7 @@ int tn_wg_index_add(struct tn_wg_device *dev, struct tn_wg_peer *peer,
 			s = (s + 1) & (dev->index_cap - 1);
 		if (!dev->index[s].index)
 			dev->index_used++;
+		dev->index_live++;
 		dev->index[s] = (struct tn_wg_index_entry){ .index = idx, .peer = peer, .keypair = kp };
 		*out_index = idx;
 		return 0;
@@ -199,6 +205,7 @@ void tn_wg_index_del(struct tn_wg_device *dev, uint32_t index)
 	struct tn_wg_index_entry *e = tn_wg_index_find(dev, index);
 
 	if (e) {
+		dev->index_live--;
 		e->tombstone = true;
 		e->peer = NULL;
 		e->keypair = NULL;

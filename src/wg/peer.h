@@ -84,7 +84,8 @@ struct tn_wg_device {
 	size_t npeers, peers_cap;
 
 	struct tn_wg_index_entry *index;  /* open addressing, power of two */
-	size_t index_cap, index_used;
+	size_t index_cap, index_used;   /* slots; slots ever used (live + tombstones) */
+	size_t index_live;
 
 	/* Handshakes in the current second, to tell when we are under load. */
 	uint64_t load_window_start;

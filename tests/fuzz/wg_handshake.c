@@ -4,14 +4,17 @@
  * load-shedding path (cookie replies, mac2, the rate limiter).
  *
  * Every input starts from scratch, so that it is reproducible on its own:
- * libsodium's random source is replaced by a fixed-seed generator (reseeded
- * per input), the virtual clock is reset, and a fresh device (the fixed
- * key of corpus/wg_packet) gets one peer (the fixed peer key).  Unless told
- * not to, the device then starts a handshake with the peer, so a response
- * or cookie reply has something to answer.  Because all of that is
- * deterministic, the device's initiation is the same in every run, and the
- * seed corpus holds a real response and a real cookie reply to it, made by
- * the peer, as well as a real initiation from the peer.
+ * libsodium's random source is replaced by a fixed-seed generator
+ * (fuzz_rng.h, reseeded per input), the virtual clock is reset, and a
+ * fresh device (the fixed key of wg_packet.c) gets one peer (the fixed
+ * peer key).  Unless told not to, the device then starts a handshake with
+ * the peer, so a response or cookie reply has something to answer.  All
+ * of that being deterministic, the device's initiation is the same in
+ * every run, and the seed corpus holds a real response and a real cookie
+ * reply to it, made by the peer, and a real initiation from the peer.
+ * (Those seeds were made by running this setup; if src/wg changes how
+ * much randomness a device draws before its first initiation, they no
+ * longer match it and should be made again.)
  *
  * The input is a handshake message with options in its header:
  *
@@ -33,7 +36,6 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <sodium.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -47,6 +49,8 @@
 #include "wg/cookie.h"
 #include "wg/device.h"
 #include "wg/handshake.h"
+
+#include "fuzz_rng.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -66,46 +70,6 @@ enum {
 #define CLOCK_START (1000 * TN_NSEC_PER_SEC)
 /* Enough mac1-valid messages to pass the device's under-load rate. */
 #define MAX_LOAD_MESSAGES 256
-
-/* ---- a deterministic random source for libsodium (splitmix64) ---- */
-
-static uint64_t rng_state;
-
-static uint64_t rng_next(void)
-{
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static const char *rng_name(void)
-{
-	return "fuzz-splitmix64";
-}
-
-static uint32_t rng_random(void)
-{
-	return (uint32_t)rng_next();
-}
-
-static void rng_buf(void *const buf, const size_t len)
-{
-	uint8_t *p = buf;
-
-	for (size_t i = 0; i < len; i += 8) {
-		uint64_t v = rng_next();
-
-		memcpy(p + i, &v, len - i < 8 ? len - i : 8);
-	}
-}
-
-static randombytes_implementation rng_impl = {
-	.implementation_name = rng_name,
-	.random = rng_random,
-	.buf = rng_buf,
-};
 
 /* ---- the device under test and what it sends ---- */
 
@@ -202,9 +166,7 @@ static void init_once(void)
 	struct sockaddr_in *in = (struct sockaddr_in *)&src4.addr;
 	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&src6.addr;
 
-	/* Before anything initialises libsodium. */
-	if (randombytes_set_implementation(&rng_impl) != 0)
-		abort();
+	fuzz_rng_install(); /* before anything initialises libsodium */
 	fixed_key(device_priv, DEVICE_KEY_BASE);
 	fixed_key(peer_priv, PEER_KEY_BASE);
 	if (tn_x25519_public(peer_pub, peer_priv) < 0 ||
@@ -229,7 +191,7 @@ static void bed_setup(struct bed *b, unsigned flags)
 	if (!loop)
 		init_once();
 	memset(b, 0, sizeof(*b));
-	rng_state = RNG_SEED;
+	fuzz_rng_seed(RNG_SEED);
 	tn_clock_set_virtual(true, CLOCK_START);
 	if (!(b->dev = tn_wg_device_new(loop, &path_ops, b, deliver, b)) ||
 	    tn_wg_device_set_private_key(b->dev, device_priv) < 0 ||

@@ -542,6 +542,23 @@ static void reject_after_messages(void **state)
 	assert_int_equal(t->b.ndelivered, 2);
 }
 
+static void index_table_does_not_grow_with_handshakes(void **state)
+{
+	struct bed *t = *state;
+
+	/* Found by fuzzing: tombstones used to make the table double forever. */
+	for (int i = 0; i < 2000; i++) {
+		tn_clock_advance(TN_WG_REKEY_TIMEOUT_NS + TN_NSEC_PER_MSEC);
+		tn_wg_peer_initiate_handshake(t->a.peer);
+		pump_all(t);
+	}
+	assert_int_equal(tn_wg_device_stats(t->a.dev)->handshakes_sent, 2000);
+	assert_true(t->a.dev->index_live <= 3);
+	assert_true(t->b.dev->index_live <= 3);
+	assert_true(t->a.dev->index_cap <= 64);
+	assert_true(t->b.dev->index_cap <= 64);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -562,6 +579,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(cookie_reply_under_load, setup, teardown),
 		cmocka_unit_test_setup_teardown(rekey_after_messages, setup, teardown),
 		cmocka_unit_test_setup_teardown(reject_after_messages, setup, teardown),
+		cmocka_unit_test_setup_teardown(index_table_does_not_grow_with_handshakes, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
