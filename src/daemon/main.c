@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/control_mode.h"
 #include "daemon/wg_mode.h"
 #include "tailnet/tailnet.h"
 #include "util/log.h"
@@ -18,6 +19,11 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: tailnetd [flags]\n"
+		"  --statedir DIR     state directory (keys, status.json)\n"
+		"  --login-server URL control server (headscale), http:// or https://\n"
+		"  --authkey KEY      pre-auth key, or file:PATH to read it from a file\n"
+		"  --hostname NAME    host name to register (default: the system's)\n"
+		"  --ca-file FILE     extra trusted CA certificates for https:// servers\n"
 		"  --wg-config FILE   run a plain WireGuard interface from a wg-quick style file\n"
 		"  --tun NAME         TUN interface name (default " DEFAULT_TUN ")\n"
 		"  --verbose          debug logging\n"
@@ -44,6 +50,7 @@ static const char *flag_value(int argc, char **argv, int *i, const char *flag)
 int main(int argc, char **argv)
 {
 	const char *wg_config = NULL, *tun = DEFAULT_TUN, *v;
+	struct tn_control_mode_opts cm = { 0 };
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-version")) {
@@ -54,6 +61,16 @@ int main(int argc, char **argv)
 			return 0;
 		} else if (!strcmp(argv[i], "--verbose") || !strcmp(argv[i], "-v")) {
 			tn_log_set_level(TN_LOG_DEBUG);
+		} else if ((v = flag_value(argc, argv, &i, "--statedir"))) {
+			cm.statedir = v;
+		} else if ((v = flag_value(argc, argv, &i, "--login-server"))) {
+			cm.login_server = v;
+		} else if ((v = flag_value(argc, argv, &i, "--authkey"))) {
+			cm.authkey = v;
+		} else if ((v = flag_value(argc, argv, &i, "--hostname"))) {
+			cm.hostname = v;
+		} else if ((v = flag_value(argc, argv, &i, "--ca-file"))) {
+			cm.ca_file = v;
 		} else if ((v = flag_value(argc, argv, &i, "--wg-config"))) {
 			wg_config = v;
 		} else if ((v = flag_value(argc, argv, &i, "--tun"))) {
@@ -70,6 +87,13 @@ int main(int argc, char **argv)
 	}
 	if (wg_config)
 		return tn_wg_mode_run(wg_config, tun);
+	if (cm.login_server) {
+		if (!cm.statedir) {
+			fprintf(stderr, "tailnetd: --login-server needs --statedir\n");
+			return 2;
+		}
+		return tn_control_mode_run(&cm);
+	}
 	fprintf(stderr, "tailnetd: this build cannot join a tailnet yet; "
 		"--wg-config FILE runs a plain WireGuard interface\n");
 	return 1;

@@ -20,6 +20,9 @@ class Headscale:
         self.derpmap = os.path.join(self.dir, "derpmap.yaml")
         self.policy = os.path.join(self.dir, "policy.hujson")
         self.url = f"http://{ip}:{port}"
+        # Unix socket paths are limited to 107 bytes: keep it short.
+        os.makedirs("/run/tnt-sockets", mode=0o700, exist_ok=True)
+        self.socket = f"/run/tnt-sockets/{ns.ns}-headscale.sock"
         self.proc = None
 
     def write_config(self, derpmap_yaml, policy=None):
@@ -52,7 +55,6 @@ derp:
   auto_update_enabled: false
   update_frequency: 24h
 disable_check_updates: true
-ephemeral_node_inactivity_timeout: 30m
 database:
   type: sqlite
   sqlite:
@@ -73,7 +75,7 @@ dns:
     split: {{}}
   search_domains: []
   extra_records: []
-unix_socket: {d}/headscale.sock
+unix_socket: {self.socket}
 unix_socket_permission: "0770"
 logtail:
   enabled: false

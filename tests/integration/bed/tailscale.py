@@ -14,7 +14,10 @@ class TailscaleNode:
         self.ns, self.name, self.port, self.socks5 = ns, name, port, socks5
         self.dir = os.path.join(workdir, f"tailscaled-{name}")
         os.makedirs(self.dir, exist_ok=True)
-        self.socket = os.path.join(self.dir, "tailscaled.sock")
+        # Unix socket paths are limited to 107 bytes: keep it short.
+        sockdir = "/run/tnt-sockets"
+        os.makedirs(sockdir, mode=0o700, exist_ok=True)
+        self.socket = os.path.join(sockdir, f"{ns.ns}-{name}.sock")
         self.proc = None
 
     def start(self):

@@ -1,0 +1,1029 @@
+/* The control client's state machine: /key, the ts2021 upgrade, HTTP/2,
+ * register, map poll, watchdog and backoff.  See client.h. */
+#include "control/client.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control/http2.h"
+#include "control/mapframe.h"
+#include "control/netmap.h"
+#include "control/tailcfg.h"
+#include "control/ts2021.h"
+#include "crypto/crypto.h"
+#include "crypto/keys.h"
+#include "net/conn.h"
+#include "net/http1.h"
+#include "util/base64.h"
+#include "util/clock.h"
+#include "util/log.h"
+#include "tn_config.h"
+
+/* Hostinfo.IPNVersion: ours, recognisably not Go's. */
+#define TN_IPN_VERSION TN_VERSION "-tailnetd"
+
+#define DIAL_TIMEOUT_NS (15 * TN_NSEC_PER_SEC)
+#define KEY_BODY_MAX (64 * 1024)          /* /key answers a few hundred bytes */
+#define REGISTER_BODY_MAX (1024 * 1024)   /* headscale's own request cap */
+#define URL_MAX 512
+
+enum phase {
+	PHASE_IDLE,
+	PHASE_KEY,        /* GET /key */
+	PHASE_UPGRADE,    /* POST /ts2021, waiting for 101 */
+	PHASE_HANDSHAKE,  /* reading the server's Noise response */
+	PHASE_H2,         /* HTTP/2 over ts2021 */
+	PHASE_BACKOFF,
+	PHASE_STOPPED,    /* an error the server gave us, or logged out */
+};
+
+struct buf {
+	uint8_t *p;
+	size_t len, cap;
+};
+
+struct tn_control {
+	struct tn_loop *loop;
+	struct tn_control_options opt;
+	char *server_url, *ca_file, *hostname, *auth_key;
+	char host[256];
+	uint16_t port;
+	bool tls;
+	struct tn_control_callbacks cbs;
+	void *arg;
+
+	enum phase phase;
+	enum tn_control_state state;
+	struct tn_conn *conn;
+	struct tn_http1_head head;
+	bool head_done;
+	struct tn_http1_body body;
+	struct buf rx;            /* /key body, or bytes after the 101 */
+	uint8_t server_pub[32];
+	bool have_server_pub;
+	struct tn_ts2021_handshake hs;
+	struct tn_ts2021_codec codec;
+	bool codec_ready;
+	struct tn_h2 *h2;
+
+	/* register */
+	int32_t register_stream;
+	int register_status;
+	struct buf register_body;
+	char followup[URL_MAX];
+	bool logout_requested, logging_out;
+	uint8_t old_node_priv[32];
+	bool have_old_node_key;
+
+	/* map */
+	int32_t map_stream;
+	int map_status;
+	struct tn_mapframe frames;
+	struct tn_netmap *nm;
+	struct tn_timer *watchdog, *retry;
+	unsigned failures, reconnects;
+
+	/* fail() and stop() run inside callbacks of the connection and of
+	 * nghttp2, which must not be freed under them: they mark the session
+	 * dead and a zero-delay timer tears it down from the loop. */
+	struct tn_timer *teardown;
+	bool dead;
+	bool dead_stop;                 /* stop (not retry) after teardown */
+	enum tn_control_state dead_state;
+	char dead_msg[256];
+
+	/* lite updates */
+	struct tn_tailcfg_addrport *endpoints;
+	enum tn_tailcfg_endpoint_type *endpoint_types;
+	size_t n_endpoints;
+};
+
+static void fail(struct tn_control *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void connect_key(struct tn_control *c);
+static void connect_upgrade(struct tn_control *c);
+static void send_register(struct tn_control *c);
+static void send_map(struct tn_control *c);
+
+/* ---- small helpers ---- */
+
+static int buf_append(struct buf *b, const void *p, size_t len, size_t limit)
+{
+	if (b->len + len > limit)
+		return -EMSGSIZE;
+	if (b->len + len > b->cap) {
+		size_t cap = b->cap ? b->cap : 1024;
+		uint8_t *n;
+
+		while (cap < b->len + len)
+			cap *= 2;
+		if (!(n = realloc(b->p, cap)))
+			return -ENOMEM;
+		b->p = n;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, p, len);
+	b->len += len;
+	return 0;
+}
+
+static void buf_free(struct buf *b)
+{
+	free(b->p);
+	memset(b, 0, sizeof(*b));
+}
+
+static void set_state(struct tn_control *c, enum tn_control_state st, const char *detail)
+{
+	if (c->state == st && st != TN_CONTROL_NEEDS_LOGIN && st != TN_CONTROL_ERROR)
+		return;
+	c->state = st;
+	if (c->cbs.on_state)
+		c->cbs.on_state(c->arg, st, detail);
+}
+
+static int parse_url(struct tn_control *c, const char *url)
+{
+	const char *p = url, *host, *end;
+	size_t hlen;
+
+	if (!strncmp(p, "https://", 8)) {
+		c->tls = true;
+		c->port = 443;
+		p += 8;
+	} else if (!strncmp(p, "http://", 7)) {
+		c->tls = false;
+		c->port = 80;
+		p += 7;
+	} else {
+		return -EINVAL;
+	}
+	host = p;
+	if (*p == '[') {
+		end = strchr(p, ']');
+		if (!end)
+			return -EINVAL;
+		host = p + 1;
+		hlen = (size_t)(end - host);
+		p = end + 1;
+	} else {
+		hlen = strcspn(p, ":/");
+		p += hlen;
+	}
+	if (!hlen || hlen >= sizeof(c->host))
+		return -EINVAL;
+	memcpy(c->host, host, hlen);
+	c->host[hlen] = '\0';
+	if (*p == ':') {
+		char *e;
+		unsigned long port = strtoul(p + 1, &e, 10);
+
+		if (e == p + 1 || port == 0 || port > 65535 || (*e && *e != '/'))
+			return -EINVAL;
+		c->port = (uint16_t)port;
+		p = e;
+	}
+	if (*p && strcmp(p, "/"))
+		return -EINVAL; /* a path: not something a control URL has */
+	return 0;
+}
+
+/* The Host / :authority value: host, with the port when not the default. */
+static void authority(const struct tn_control *c, char *out, size_t len)
+{
+	bool v6 = strchr(c->host, ':') != NULL;
+
+	if ((c->tls && c->port == 443) || (!c->tls && c->port == 80))
+		snprintf(out, len, v6 ? "[%s]" : "%s", c->host);
+	else
+		snprintf(out, len, v6 ? "[%s]:%u" : "%s:%u", c->host, c->port);
+}
+
+/* ---- teardown and retry ---- */
+
+static void close_session(struct tn_control *c)
+{
+	tn_timer_cancel(c->watchdog);
+	if (c->h2) {
+		struct tn_h2 *h2 = c->h2;
+
+		c->h2 = NULL;   /* the streams' on_close see no session */
+		tn_h2_free(h2);
+	}
+	c->register_stream = c->map_stream = 0;
+	if (c->conn) {
+		tn_conn_close(c->conn);
+		c->conn = NULL;
+	}
+	if (c->codec_ready)
+		tn_ts2021_codec_free(&c->codec);
+	c->codec_ready = false;
+	tn_noise_ik_wipe(&c->hs.ik);
+	buf_free(&c->rx);
+	buf_free(&c->register_body);
+	tn_mapframe_free(&c->frames);
+	tn_mapframe_init(&c->frames);
+}
+
+static uint64_t backoff_ns(unsigned failures)
+{
+	uint64_t d = (uint64_t)failures * failures * 10 * TN_NSEC_PER_MSEC;
+	uint32_t r = 0;
+
+	if (d > TN_CONTROL_BACKOFF_MAX_NS)
+		d = TN_CONTROL_BACKOFF_MAX_NS;
+	tn_crypto_random(&r, sizeof(r));
+	/* +-50% jitter */
+	return d / 2 + (uint64_t)((double)d * (r / 4294967296.0));
+}
+
+static void fail(struct tn_control *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->dead || c->phase == PHASE_STOPPED)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(c->dead_msg, sizeof(c->dead_msg), fmt, ap);
+	va_end(ap);
+	c->dead = true;
+	c->dead_stop = false;
+	tn_timer_arm(c->teardown, 0, 0);
+}
+
+/* The server said no: report it and stop until started again. */
+static void stop(struct tn_control *c, enum tn_control_state st, const char *detail)
+{
+	c->dead = true;
+	c->dead_stop = true;
+	c->dead_state = st;
+	snprintf(c->dead_msg, sizeof(c->dead_msg), "%s", detail ? detail : "");
+	tn_timer_arm(c->teardown, 0, 0);
+}
+
+static void on_teardown(struct tn_timer *t, void *arg)
+{
+	struct tn_control *c = arg;
+	uint64_t delay;
+
+	close_session(c);
+	c->dead = false;
+	if (c->dead_stop) {
+		c->phase = PHASE_STOPPED;
+		tn_timer_cancel(c->retry);
+		set_state(c, c->dead_state, c->dead_msg[0] ? c->dead_msg : NULL);
+		return;
+	}
+	c->failures++;
+	c->reconnects++;
+	delay = backoff_ns(c->failures);
+	tn_log_warn("control", "%s; reconnecting in %llu ms", c->dead_msg,
+		    (unsigned long long)(delay / TN_NSEC_PER_MSEC));
+	c->phase = PHASE_BACKOFF;
+	if (c->state != TN_CONTROL_NEEDS_LOGIN && c->state != TN_CONTROL_LOGGED_OUT)
+		set_state(c, TN_CONTROL_CONNECTING, c->dead_msg);
+	tn_timer_arm(c->retry, delay, 0);
+}
+
+static void on_retry(struct tn_timer *t, void *arg)
+{
+	struct tn_control *c = arg;
+
+	if (c->phase == PHASE_BACKOFF)
+		connect_key(c);
+}
+
+static void on_watchdog(struct tn_timer *t, void *arg)
+{
+	struct tn_control *c = arg;
+
+	fail(c, "map stream: nothing received for %llu s",
+	     (unsigned long long)(TN_CONTROL_WATCHDOG_NS / TN_NSEC_PER_SEC));
+}
+
+/* ---- GET /key ---- */
+
+static int conn_send(struct tn_control *c, const void *p, size_t len)
+{
+	ssize_t n = tn_conn_write(c->conn, p, len);
+
+	return n < 0 ? (int)n : 0;
+}
+
+static void key_done(struct tn_control *c)
+{
+	json_error_t jerr;
+	json_t *j = json_loadb((const char *)c->rx.p, c->rx.len, 0, &jerr);
+	const char *pub = j ? json_string_value(json_object_get(j, "publicKey")) : NULL;
+	int r = pub ? tn_key_from_text(c->server_pub, TN_KEY_MACHINE_PUBLIC, pub, strlen(pub)) : -EINVAL;
+
+	json_decref(j);
+	if (c->head.status != 200 || r < 0) {
+		fail(c, "GET /key: %s", c->head.status != 200 ? "unexpected status"
+			: "no usable publicKey in the answer");
+		return;
+	}
+	c->have_server_pub = true;
+	tn_conn_close(c->conn);
+	c->conn = NULL;
+	buf_free(&c->rx);
+	connect_upgrade(c);
+}
+
+static void key_readable(struct tn_control *c)
+{
+	uint8_t in[4096];
+	ssize_t n;
+
+	while (!c->dead && (n = tn_conn_read(c->conn, in, sizeof(in))) > 0) {
+		const uint8_t *p = in, *data;
+		size_t len = (size_t)n, consumed, dlen;
+		int r;
+
+		if (!c->head_done) {
+			r = tn_http1_head_feed(&c->head, p, len);
+			if (r < 0) {
+				fail(c, "GET /key: bad response: %s", c->head.error);
+				return;
+			}
+			if (r == 0)
+				continue;
+			c->head_done = true;
+			p += r;
+			len -= (size_t)r;
+			if (tn_http1_body_init(&c->body, tn_http1_body_kind(&c->head, false),
+					       c->head.content_length, KEY_BODY_MAX) < 0) {
+				fail(c, "GET /key: %s", c->body.error);
+				return;
+			}
+		}
+		while (len && !tn_http1_body_done(&c->body)) {
+			r = tn_http1_body_feed(&c->body, p, len, &consumed, &data, &dlen);
+			if (r < 0) {
+				fail(c, "GET /key: %s", c->body.error);
+				return;
+			}
+			if (dlen && buf_append(&c->rx, data, dlen, KEY_BODY_MAX) < 0) {
+				fail(c, "GET /key: answer too large");
+				return;
+			}
+			p += consumed;
+			len -= consumed;
+		}
+		if (tn_http1_body_done(&c->body)) {
+			key_done(c);
+			return;
+		}
+	}
+	if (c->dead)
+		return;
+	if (n == 0) {
+		if (c->head_done && tn_http1_body_eof(&c->body) == 0)
+			key_done(c);
+		else
+			fail(c, "GET /key: connection closed early");
+	} else if (n != -EAGAIN) {
+		fail(c, "GET /key: %s", tn_conn_error(c->conn));
+	}
+}
+
+static void key_event(struct tn_conn *conn, enum tn_conn_event ev, void *arg)
+{
+	struct tn_control *c = arg;
+	char req[1024], auth[300], target[64];
+
+	if (c->dead)
+		return;
+	switch (ev) {
+	case TN_CONN_CONNECTED: {
+		struct tn_http1_header h[] = { { "Host", auth }, { "Accept", "application/json" },
+					       { "Connection", "close" } };
+		int n;
+
+		authority(c, auth, sizeof(auth));
+		snprintf(target, sizeof(target), "/key?v=%d", TN_CAPABILITY_VERSION);
+		n = tn_http1_request_build(req, sizeof(req), "GET", target, h, 3);
+		if (n < 0 || conn_send(c, req, (size_t)n) < 0)
+			fail(c, "GET /key: cannot send the request");
+		break;
+	}
+	case TN_CONN_READABLE:
+		key_readable(c);
+		break;
+	case TN_CONN_WRITABLE:
+		break;
+	case TN_CONN_CLOSED:
+	case TN_CONN_ERROR:
+		fail(c, "GET /key from %s: %s", c->host, tn_conn_error(conn));
+		break;
+	}
+}
+
+static int dial(struct tn_control *c, tn_conn_cb cb)
+{
+	struct tn_tls_opts tls = { .server_name = c->host, .ca_file = c->ca_file };
+	int r;
+
+	tn_http1_head_init(&c->head, TN_HTTP1_RESPONSE);
+	c->head_done = false;
+	memset(&c->body, 0, sizeof(c->body));
+	r = tn_conn_dial(c->loop, c->host, c->port, c->tls ? &tls : NULL, DIAL_TIMEOUT_NS,
+			 cb, c, &c->conn);
+	if (r < 0) {
+		c->conn = NULL;
+		fail(c, "connecting to %s:%u: %s", c->host, c->port, strerror(-r));
+	}
+	return r;
+}
+
+static void connect_key(struct tn_control *c)
+{
+	set_state(c, c->state == TN_CONTROL_NEEDS_LOGIN ? c->state : TN_CONTROL_CONNECTING, NULL);
+	if (c->have_server_pub) {
+		connect_upgrade(c);
+		return;
+	}
+	c->phase = PHASE_KEY;
+	dial(c, key_event);
+}
+
+/* ---- POST /ts2021 and the Noise handshake ---- */
+
+static int h2_write(void *ctx, const uint8_t *p, size_t len)
+{
+	struct tn_control *c = ctx;
+	uint8_t out[4 * TN_TS2021_MAX_RECORD];
+
+	while (len) {
+		size_t n = len < 3 * TN_TS2021_MAX_PLAINTEXT ? len : 3 * TN_TS2021_MAX_PLAINTEXT;
+		long w = tn_ts2021_seal(&c->codec, p, n, out, sizeof(out));
+		int r;
+
+		if (w < 0)
+			return (int)w;
+		if ((r = conn_send(c, out, (size_t)w)) < 0)
+			return r;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int on_plaintext(void *ctx, const uint8_t *p, size_t len)
+{
+	struct tn_control *c = ctx;
+
+	return tn_h2_recv(c->h2, p, len);
+}
+
+static void start_h2(struct tn_control *c)
+{
+	c->h2 = tn_h2_new(h2_write, c);
+	if (!c->h2) {
+		fail(c, "HTTP/2: out of memory");
+		return;
+	}
+	c->phase = PHASE_H2;
+	c->failures = 0;
+	send_register(c);
+}
+
+/* Bytes after the 101: the server's Noise response, then records. */
+static void handshake_bytes(struct tn_control *c, const uint8_t *p, size_t len)
+{
+	char err[160];
+	size_t need;
+	int r;
+
+	if (c->phase == PHASE_HANDSHAKE) {
+		if (buf_append(&c->rx, p, len, 64 * 1024) < 0) {
+			fail(c, "ts2021: handshake response too large");
+			return;
+		}
+		need = tn_ts2021_first_message_len(c->rx.p, c->rx.len);
+		if (!need || c->rx.len < need)
+			return;
+		r = tn_ts2021_finish(&c->hs, c->rx.p, need, &c->codec, err, sizeof(err));
+		if (r == -ECONNREFUSED) {
+			fail(c, "ts2021: the server refused the handshake: %s", err);
+			return;
+		}
+		if (r < 0) {
+			fail(c, "ts2021: the server's handshake response does not authenticate");
+			return;
+		}
+		c->codec_ready = true;
+		start_h2(c);
+		if (!c->h2)
+			return;
+		p = c->rx.p + need;
+		len = c->rx.len - need;
+		/* keep the rest: it is already in rx; feed it below */
+		if (len && tn_ts2021_feed(&c->codec, p, len, on_plaintext, c) < 0) {
+			fail(c, "ts2021: bad record from the server");
+			return;
+		}
+		buf_free(&c->rx);
+		if (c->h2 && tn_h2_flush(c->h2) < 0)
+			fail(c, "HTTP/2: cannot send");
+		return;
+	}
+	if (tn_ts2021_feed(&c->codec, p, len, on_plaintext, c) < 0) {
+		fail(c, "ts2021: bad record from the server");
+		return;
+	}
+	if (c->h2 && tn_h2_flush(c->h2) < 0)
+		fail(c, "HTTP/2: cannot send");
+}
+
+static void upgrade_readable(struct tn_control *c)
+{
+	uint8_t in[16384];
+	ssize_t n;
+
+	while (!c->dead && (n = tn_conn_read(c->conn, in, sizeof(in))) > 0) {
+		const uint8_t *p = in;
+		size_t len = (size_t)n;
+
+		if (c->phase == PHASE_UPGRADE) {
+			int r = tn_http1_head_feed(&c->head, p, len);
+
+			if (r < 0) {
+				fail(c, "POST /ts2021: bad response: %s", c->head.error);
+				return;
+			}
+			if (r == 0)
+				continue;
+			if (c->head.status != 101) {
+				fail(c, "POST /ts2021: status %d instead of 101 Switching Protocols",
+				     c->head.status);
+				return;
+			}
+			p += r;
+			len -= (size_t)r;
+			c->phase = PHASE_HANDSHAKE;
+		}
+		if (len)
+			handshake_bytes(c, p, len);
+	}
+	if (c->dead)
+		return;
+	if (n == 0)
+		fail(c, "control connection closed by the server");
+	else if (n != -EAGAIN)
+		fail(c, "control connection: %s", tn_conn_error(c->conn));
+}
+
+static void upgrade_event(struct tn_conn *conn, enum tn_conn_event ev, void *arg)
+{
+	struct tn_control *c = arg;
+
+	if (c->dead)
+		return;
+	switch (ev) {
+	case TN_CONN_CONNECTED: {
+		uint8_t init[TN_TS2021_INITIATION_LEN];
+		char b64[TN_B64_ENCODED_LEN(TN_TS2021_INITIATION_LEN) + 1], auth[300], req[2048];
+		struct tn_http1_header h[] = { { "Host", auth },
+					       { "Upgrade", "tailscale-control-protocol" },
+					       { "Connection", "upgrade" },
+					       { "X-Tailscale-Handshake", b64 } };
+		int n;
+
+		if (tn_ts2021_initiate(&c->hs, TN_CAPABILITY_VERSION, c->opt.machine_priv,
+				       c->server_pub, NULL, init) < 0) {
+			fail(c, "ts2021: cannot make the handshake");
+			return;
+		}
+		tn_b64_encode(b64, init, sizeof(init));
+		authority(c, auth, sizeof(auth));
+		n = tn_http1_request_build(req, sizeof(req), "POST", "/ts2021", h, 4);
+		if (n < 0 || conn_send(c, req, (size_t)n) < 0)
+			fail(c, "POST /ts2021: cannot send the request");
+		break;
+	}
+	case TN_CONN_READABLE:
+		upgrade_readable(c);
+		break;
+	case TN_CONN_WRITABLE:
+		break;
+	case TN_CONN_CLOSED:
+		fail(c, "control connection closed by the server");
+		break;
+	case TN_CONN_ERROR:
+		fail(c, "control connection to %s: %s", c->host, tn_conn_error(conn));
+		break;
+	}
+}
+
+static void connect_upgrade(struct tn_control *c)
+{
+	c->phase = PHASE_UPGRADE;
+	dial(c, upgrade_event);
+}
+
+/* ---- /machine/register ---- */
+
+static void register_response(void *arg, int status)
+{
+	struct tn_control *c = arg;
+
+	c->register_status = status;
+}
+
+static int register_data(void *arg, const uint8_t *p, size_t len)
+{
+	struct tn_control *c = arg;
+
+	return buf_append(&c->register_body, p, len, REGISTER_BODY_MAX);
+}
+
+static void rotate_node_key(struct tn_control *c)
+{
+	memcpy(c->old_node_priv, c->opt.node_priv, 32);
+	c->have_old_node_key = true;
+	tn_key_generate_private(c->opt.node_priv);
+	if (c->cbs.on_node_key)
+		c->cbs.on_node_key(c->arg, c->opt.node_priv, c->old_node_priv);
+}
+
+static void register_close(void *arg, int error_code)
+{
+	struct tn_control *c = arg;
+	struct tn_tailcfg_register_response rr;
+	char err[256];
+	int r;
+
+	c->register_stream = 0;
+	if (!c->h2 || c->dead)
+		return; /* session torn down */
+	if (error_code != 0 || !c->register_status) {
+		fail(c, "POST /machine/register: stream reset (%d)", error_code);
+		return;
+	}
+	if (c->register_status != 200) {
+		char msg[200];
+		size_t n = c->register_body.len < sizeof(msg) - 1 ? c->register_body.len : sizeof(msg) - 1;
+
+		memcpy(msg, c->register_body.p ? (const char *)c->register_body.p : "", n);
+		msg[n] = '\0';
+		msg[strcspn(msg, "\r\n")] = '\0';
+		stop(c, TN_CONTROL_ERROR, msg[0] ? msg : "registration refused");
+		tn_log_err("control", "POST /machine/register: status %d: %s", c->register_status, msg);
+		return;
+	}
+	r = tn_tailcfg_register_response_parse(&rr, (const char *)c->register_body.p,
+					       c->register_body.len, err, sizeof(err));
+	buf_free(&c->register_body);
+	if (r < 0) {
+		fail(c, "POST /machine/register: %s", err);
+		return;
+	}
+	if (rr.error[0]) {
+		tn_log_err("control", "the control server refused the registration: %s", rr.error);
+		stop(c, TN_CONTROL_ERROR, rr.error);
+		tn_tailcfg_register_response_free(&rr);
+		return;
+	}
+	if (c->logging_out) {
+		c->logging_out = false;
+		tn_log_info("control", "logged out");
+		stop(c, TN_CONTROL_LOGGED_OUT, NULL);
+		tn_tailcfg_register_response_free(&rr);
+		return;
+	}
+	if (rr.node_key_expired) {
+		tn_log_info("control", "node key expired: registering a new one");
+		tn_tailcfg_register_response_free(&rr);
+		rotate_node_key(c);
+		send_register(c);
+		return;
+	}
+	if (rr.auth_url[0]) {
+		if (strcmp(rr.auth_url, c->followup)) {
+			snprintf(c->followup, sizeof(c->followup), "%s", rr.auth_url);
+			tn_log_info("control", "to authenticate, visit: %s", rr.auth_url);
+			set_state(c, TN_CONTROL_NEEDS_LOGIN, rr.auth_url);
+		}
+		tn_tailcfg_register_response_free(&rr);
+		send_register(c); /* long poll with Followup until approved */
+		return;
+	}
+	if (!rr.machine_authorized) {
+		tn_tailcfg_register_response_free(&rr);
+		stop(c, TN_CONTROL_ERROR, "the node is not authorized by the tailnet admin");
+		return;
+	}
+	tn_tailcfg_register_response_free(&rr);
+	c->followup[0] = '\0';
+	c->have_old_node_key = false;
+	if (c->auth_key) {
+		/* Logged in: the key is never needed again. */
+		tn_crypto_wipe(c->auth_key, strlen(c->auth_key));
+		free(c->auth_key);
+		c->auth_key = NULL;
+	}
+	send_map(c);
+}
+
+static void hostinfo(const struct tn_control *c, struct tn_tailcfg_hostinfo *hi)
+{
+	memset(hi, 0, sizeof(*hi));
+	hi->ipn_version = TN_IPN_VERSION;
+	hi->backend_log_id = "tailnetd";
+	hi->os = "linux";
+	hi->hostname = c->hostname;
+	if (c->opt.preferred_derp) {
+		hi->has_net_info = true;
+		hi->net_info.preferred_derp = c->opt.preferred_derp;
+		hi->net_info.working_udp = TN_TAILCFG_TRUE;
+	}
+}
+
+/* time.Unix(123, 0), as Go's client sends for a logout. */
+#define LOGOUT_EXPIRY_NS (123LL * 1000000000LL)
+
+static void send_register(struct tn_control *c)
+{
+	static const struct tn_h2_request_cbs cbs = { register_response, register_data, register_close };
+	struct tn_tailcfg_hostinfo hi;
+	struct tn_tailcfg_register_request rq = {
+		.version = TN_CAPABILITY_VERSION,
+		.auth_key = c->followup[0] ? NULL : c->auth_key,
+		.followup = c->followup[0] ? c->followup : NULL,
+		.hostinfo = &hi,
+		.ephemeral = c->opt.ephemeral,
+		.expiry = c->logging_out ? LOGOUT_EXPIRY_NS : 0,
+	};
+	char auth[300];
+	char *body = NULL;
+	size_t len = 0;
+
+	hostinfo(c, &hi);
+	tn_key_public_from_private(rq.node_key, c->opt.node_priv);
+	if (c->have_old_node_key)
+		tn_key_public_from_private(rq.old_node_key, c->old_node_priv);
+	if (tn_tailcfg_register_request_json(&rq, &body, &len) < 0) {
+		fail(c, "register: cannot build the request");
+		return;
+	}
+	authority(c, auth, sizeof(auth));
+	c->register_status = 0;
+	buf_free(&c->register_body);
+	c->register_stream = tn_h2_request(c->h2, "POST", auth, "/machine/register", "application/json",
+					   (const uint8_t *)body, len, &cbs, c);
+	tn_tailcfg_secret_free(body, len);
+	if (c->register_stream < 0 || tn_h2_flush(c->h2) < 0)
+		fail(c, "POST /machine/register: cannot send");
+}
+
+/* ---- /machine/map ---- */
+
+static int on_map_message(void *ctx, const uint8_t *msg, size_t len)
+{
+	struct tn_control *c = ctx;
+	struct tn_netmap_changes ch;
+	char err[256];
+	int r;
+
+	if (c->dead)
+		return -ECANCELED;
+	r = tn_netmap_apply(c->nm, (const char *)msg, len, &ch, err, sizeof(err));
+	if (r < 0) {
+		tn_log_warn("control", "map response rejected: %s", err);
+		return r;
+	}
+	if (ch.has_ping)
+		tn_log_debug("control", "ping request from the server (not answered yet)");
+	if (!ch.keepalive_only && c->cbs.on_netmap)
+		c->cbs.on_netmap(c->arg, c->nm, &ch);
+	tn_netmap_changes_free(&ch);
+	return 0;
+}
+
+static void map_response(void *arg, int status)
+{
+	struct tn_control *c = arg;
+
+	c->map_status = status;
+	if (status == 200) {
+		set_state(c, TN_CONTROL_RUNNING, NULL);
+		tn_timer_arm(c->watchdog, TN_CONTROL_WATCHDOG_NS, 0);
+	}
+}
+
+static int map_data(void *arg, const uint8_t *p, size_t len)
+{
+	struct tn_control *c = arg;
+
+	if (c->dead)
+		return -ECANCELED;
+	if (c->map_status != 200)
+		return 0; /* an error text: read at close */
+	tn_timer_arm(c->watchdog, TN_CONTROL_WATCHDOG_NS, 0);
+	return tn_mapframe_feed(&c->frames, p, len, on_map_message, c);
+}
+
+static void map_close(void *arg, int error_code)
+{
+	struct tn_control *c = arg;
+
+	c->map_stream = 0;
+	if (!c->h2 || c->dead || c->logging_out)
+		return;
+	if (c->map_status && c->map_status != 200)
+		fail(c, "POST /machine/map: status %d", c->map_status);
+	else
+		fail(c, "map stream ended (%d)", error_code);
+}
+
+static char *map_request(struct tn_control *c, bool stream, size_t *len)
+{
+	struct tn_tailcfg_hostinfo hi;
+	struct tn_tailcfg_map_request rq = {
+		.version = TN_CAPABILITY_VERSION,
+		.stream = stream,
+		.omit_peers = !stream,
+		.keep_alive = stream,
+		.hostinfo = &hi,
+		.endpoints = c->endpoints,
+		.endpoint_types = c->endpoint_types,
+		.n_endpoints = c->n_endpoints,
+	};
+	char *out = NULL;
+
+	hostinfo(c, &hi);
+	tn_key_public_from_private(rq.node_key, c->opt.node_priv);
+	memcpy(rq.disco_key, c->opt.disco_pub, 32);
+	if (tn_tailcfg_map_request_json(&rq, &out, len) < 0)
+		return NULL;
+	return out;
+}
+
+static void send_map(struct tn_control *c)
+{
+	static const struct tn_h2_request_cbs cbs = { map_response, map_data, map_close };
+	char auth[300];
+	size_t len;
+	char *body = map_request(c, true, &len);
+
+	if (!body) {
+		fail(c, "map: cannot build the request");
+		return;
+	}
+	authority(c, auth, sizeof(auth));
+	c->map_status = 0;
+	c->map_stream = tn_h2_request(c->h2, "POST", auth, "/machine/map", "application/json",
+				      (const uint8_t *)body, len, &cbs, c);
+	free(body);
+	if (c->map_stream < 0 || tn_h2_flush(c->h2) < 0)
+		fail(c, "POST /machine/map: cannot send");
+}
+
+static void lite_close(void *arg, int error_code)
+{
+	if (error_code)
+		tn_log_debug("control", "lite map update failed (%d)", error_code);
+}
+
+static void send_lite_update(struct tn_control *c)
+{
+	static const struct tn_h2_request_cbs cbs = { NULL, NULL, lite_close };
+	char auth[300];
+	size_t len;
+	char *body;
+
+	if (c->phase != PHASE_H2 || !c->map_stream)
+		return; /* the next full request carries them */
+	body = map_request(c, false, &len);
+	if (!body)
+		return;
+	authority(c, auth, sizeof(auth));
+	tn_h2_request(c->h2, "POST", auth, "/machine/map", "application/json",
+		      (const uint8_t *)body, len, &cbs, c);
+	free(body);
+	tn_h2_flush(c->h2);
+}
+
+/* ---- public API ---- */
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+struct tn_control *tn_control_new(struct tn_loop *loop, const struct tn_control_options *opts,
+				  const struct tn_control_callbacks *cbs, void *arg)
+{
+	struct tn_control *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->loop = loop;
+	c->opt = *opts;
+	c->server_url = dup_or_null(opts->server_url);
+	c->ca_file = dup_or_null(opts->ca_file);
+	c->hostname = dup_or_null(opts->hostname);
+	c->auth_key = dup_or_null(opts->auth_key);
+	c->opt.server_url = c->opt.ca_file = c->opt.hostname = c->opt.auth_key = NULL;
+	c->cbs = *cbs;
+	c->arg = arg;
+	c->state = TN_CONTROL_CONNECTING;
+	c->nm = tn_netmap_new();
+	c->watchdog = tn_timer_new(loop, on_watchdog, c);
+	c->retry = tn_timer_new(loop, on_retry, c);
+	c->teardown = tn_timer_new(loop, on_teardown, c);
+	tn_mapframe_init(&c->frames);
+	if (!c->server_url || !c->nm || !c->watchdog || !c->retry || !c->teardown ||
+	    parse_url(c, c->server_url) < 0) {
+		tn_control_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void tn_control_free(struct tn_control *c)
+{
+	if (!c)
+		return;
+	c->phase = PHASE_STOPPED;
+	close_session(c);
+	tn_timer_free(c->watchdog);
+	tn_timer_free(c->retry);
+	tn_timer_free(c->teardown);
+	tn_netmap_free(c->nm);
+	free(c->endpoints);
+	free(c->endpoint_types);
+	if (c->auth_key)
+		tn_crypto_wipe(c->auth_key, strlen(c->auth_key));
+	free(c->auth_key);
+	free(c->server_url);
+	free(c->ca_file);
+	free(c->hostname);
+	tn_crypto_wipe(c, sizeof(*c));
+	free(c);
+}
+
+void tn_control_start(struct tn_control *c)
+{
+	close_session(c);
+	c->dead = false;
+	tn_timer_cancel(c->teardown);
+	tn_timer_cancel(c->retry);
+	c->failures = 0;
+	connect_key(c);
+}
+
+void tn_control_set_endpoints(struct tn_control *c, const struct tn_tailcfg_addrport *endpoints,
+			      const enum tn_tailcfg_endpoint_type *types, size_t n,
+			      uint16_t preferred_derp)
+{
+	struct tn_tailcfg_addrport *eps = calloc(n ? n : 1, sizeof(*eps));
+	enum tn_tailcfg_endpoint_type *ty = calloc(n ? n : 1, sizeof(*ty));
+
+	if (!eps || !ty) {
+		free(eps);
+		free(ty);
+		return;
+	}
+	if (n)
+		memcpy(eps, endpoints, n * sizeof(*eps));
+	if (n && types)
+		memcpy(ty, types, n * sizeof(*ty));
+	free(c->endpoints);
+	free(c->endpoint_types);
+	c->endpoints = eps;
+	c->endpoint_types = ty;
+	c->n_endpoints = n;
+	c->opt.preferred_derp = preferred_derp;
+	send_lite_update(c);
+}
+
+void tn_control_logout(struct tn_control *c)
+{
+	c->logging_out = true;
+	if (c->phase == PHASE_H2) {
+		if (c->map_stream)
+			tn_h2_cancel(c->h2, c->map_stream);
+		send_register(c);
+	} else {
+		tn_control_start(c);
+	}
+}
+
+enum tn_control_state tn_control_state(const struct tn_control *c)
+{
+	return c->state;
+}
+
+const struct tn_netmap *tn_control_netmap(const struct tn_control *c)
+{
+	return c->nm;
+}
+
+unsigned tn_control_reconnects(const struct tn_control *c)
+{
+	return c->reconnects;
+}

@@ -1,0 +1,21 @@
+/* Tailnet mode (interim): `tailnetd --statedir DIR --login-server URL
+ * [--authkey KEY|file:PATH] [--hostname NAME]` joins a tailnet with the
+ * control client and keeps its netmap.  Until the LocalAPI exists, the
+ * state is published in DIR/status.json (rewritten atomically on every
+ * change) and SIGUSR2 logs the node out.  Keys persist in the state store;
+ * a corrupt store stops the daemon with an error naming the file.
+ */
+#ifndef TN_DAEMON_CONTROL_MODE_H
+#define TN_DAEMON_CONTROL_MODE_H
+
+struct tn_control_mode_opts {
+	const char *statedir;
+	const char *login_server;
+	const char *authkey;      /* NULL, a key, or "file:PATH" */
+	const char *hostname;     /* NULL: the system host name */
+	const char *ca_file;
+};
+
+int tn_control_mode_run(const struct tn_control_mode_opts *o);
+
+#endif

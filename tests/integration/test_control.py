@@ -1,0 +1,135 @@
+"""tailnetd's control client against headscale: registration, the netmap
+and its deltas, reconnects, the watchdog, interactive login, logout.
+
+    srv 10.99.0.1 (headscale, derper) ── switch ── n1, n2 (Go tailscaled), t1 (tailnetd)
+"""
+import re
+import signal
+import time
+
+import pytest
+
+from bed import tailnet as tn
+from bed import wait
+from bed.tailnetd import TailnetdNode
+
+
+def go_key(node):
+    return node.status()["Self"]["PublicKey"]
+
+
+def hs_node(net, name):
+    for n in net.headscale.nodes():
+        if n["given_name"] == name:
+            return n
+    return None
+
+
+@pytest.fixture
+def tailnet3(topo):
+    net, sw, hosts = tn.lan(topo, n_hosts=3)
+    n1 = net.add_tailscale(hosts[0])
+    n2 = net.add_tailscale(hosts[1])
+    return net, hosts, n1, n2
+
+
+def test_register_with_preauth_key_and_see_go_peers(topo, tailnet3):
+    net, hosts, n1, n2 = tailnet3
+    t1 = TailnetdNode(hosts[2], topo.logdir, "t1").start(net.login_server, net.authkey)
+    st = t1.wait_state("Running")
+    node = wait.until("headscale to list t1 online", lambda: (lambda n: n if n and n["online"] else None)(hs_node(net, "t1")))
+    assert node["ip_addresses"][0].startswith("100.64."), node
+    assert sorted(st["Self"]["Addresses"]) == sorted(a + ("/32" if "." in a else "/128") for a in node["ip_addresses"])
+
+    for go in (n1, n2):
+        p = wait.until(f"{go.name} in our netmap", lambda: t1.peer(go.name))
+        assert p["Key"] == go_key(go)
+        assert p["HomeDERP"] == 900
+        assert any(a.startswith(go.ip4() + "/") for a in p["Addresses"]), p
+    # And the Go peers see us.
+    wait.until("n1 to see t1", lambda: any(pp.get("HostName") == "t1" for pp in (n1.status().get("Peer") or {}).values()))
+
+
+def test_peer_join_and_leave_arrive_as_deltas(topo, tailnet3):
+    net, hosts, n1, n2 = tailnet3
+    t1 = TailnetdNode(hosts[2], topo.logdir, "t1").start(net.login_server, net.authkey)
+    t1.wait_state("Running")
+    wait.until("n2 in our netmap", lambda: t1.peer("n2"))
+    # A new node joins...
+    extra = topo.host("n4")
+    net_sw = [ns for ns in topo.namespaces if ns.name == "lan"][0]
+    net_sw.attach(extra, "10.99.0.44/24")
+    t0 = time.monotonic()
+    n4 = net.add_tailscale(extra)
+    wait.until("n4 to arrive", lambda: t1.peer("n4"), timeout=15)
+    assert time.monotonic() - t0 < 20
+    # ...and leaves (deleted in headscale): within 5 s.
+    node = hs_node(net, "n4")
+    n4.stop()
+    t0 = time.monotonic()
+    net.headscale.cli("nodes", "delete", "--identifier", str(node["id"]), "--force", output_json=False)
+    wait.until("n4 to leave our netmap", lambda: t1.peer("n4") is None, timeout=5)
+    assert time.monotonic() - t0 <= 5.5
+
+
+def test_headscale_restart_reconnects_without_relogin(topo, tailnet3):
+    net, hosts, n1, n2 = tailnet3
+    t1 = TailnetdNode(hosts[2], topo.logdir, "t1").start(net.login_server, net.authkey)
+    ip_before = t1.wait_state("Running")["Self"]["Addresses"]
+    before = t1.status()["Reconnects"]
+    net.headscale.proc.stop()
+    wait.until("tailnetd to notice", lambda: t1.status().get("Reconnects", 0) > before, timeout=30)
+    net.headscale.start()
+    st = wait.until("tailnetd back, same addresses",
+                    lambda: (lambda s: s if s.get("BackendState") == "Running" and s["Self"]["Addresses"] == ip_before
+                             and s.get("Reconnects", 0) > before else None)(t1.status()), timeout=60)
+    assert len([n for n in net.headscale.nodes() if n["given_name"].startswith("t1")]) == 1
+    wait.until("n1 back in our netmap", lambda: t1.peer("n1"))
+
+
+def test_watchdog_reconnects_after_silence(topo, tailnet3):
+    net, hosts, n1, n2 = tailnet3
+    t1 = TailnetdNode(hosts[2], topo.logdir, "t1").start(net.login_server, net.authkey)
+    t1.wait_state("Running")
+    before = t1.status()["Reconnects"]
+    net.headscale.proc.signal(signal.SIGSTOP)
+    try:
+        time.sleep(122)  # the watchdog is 120 s of silence
+    finally:
+        net.headscale.proc.signal(signal.SIGCONT)
+    wait.until("a watchdog reconnect", lambda: t1.status().get("Reconnects", 0) > before, timeout=20)
+    t1.wait_state("Running", timeout=60)
+    log = open(t1.proc.logpath, errors="replace").read()
+    assert "nothing received for 120 s" in log
+
+
+def test_interactive_login_approved_with_headscale_cli(topo, tailnet3):
+    net, hosts, n1, n2 = tailnet3
+    t1 = TailnetdNode(hosts[2], topo.logdir, "t1").start(net.login_server)
+    st = t1.wait_state("NeedsLogin")
+    m = re.search(r"/register/(\S+)$", st["AuthURL"])
+    assert m and st["AuthURL"].startswith(net.login_server), st
+    net.headscale.cli("auth", "register", "--auth-id", m.group(1), "--user", "alice", output_json=False)
+    t1.wait_state("Running", timeout=30)
+    assert hs_node(net, "t1")["online"]
+
+
+def test_logout(topo, tailnet3):
+    net, hosts, n1, n2 = tailnet3
+    t1 = TailnetdNode(hosts[2], topo.logdir, "t1").start(net.login_server, net.authkey)
+    t1.wait_state("Running")
+    t1.logout()
+    st = t1.wait_state("NeedsLogin", timeout=15)
+    node = wait.until("headscale to expire t1",
+                      lambda: (lambda n: n if n and not n.get("online") else None)(hs_node(net, "t1")), timeout=15)
+    assert node.get("expiry"), node
+
+
+def test_wrong_preauth_key_reports_headscale_message(topo, tailnet3):
+    net, hosts, n1, n2 = tailnet3
+    t1 = TailnetdNode(hosts[2], topo.logdir, "t1").start(net.login_server, "hskey-auth-0123456789ab-wrong")
+    st = wait.until("an error", lambda: (lambda s: s if s.get("Error") else None)(t1.status()), timeout=30)
+    assert st["BackendState"] == "NeedsLogin", st
+    assert re.search(r"(?i)auth|key|invalid|not found", st["Error"]), st
+    assert "wrong" not in st["Error"]  # the key itself is never echoed
+    assert "hskey-auth-0123456789ab-wrong" not in open(t1.proc.logpath, errors="replace").read()
