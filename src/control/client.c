@@ -1,9 +1,9 @@
-/* The control client's state machine: /key, the ts2021 upgrade, HTTP/2,
- * register, map poll, watchdog and backoff.  See client.h. */
-#include "control/client.h"
+/* The control client's protocol: register (pre-auth, interactive, logout,
+ * key rotation), the map stream, lite updates, watchdog and backoff; the
+ * transport is connect.c.  See client.h. */
+#include "control/client_internal.h"
 
 #include <errno.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +17,6 @@
 #include "crypto/keys.h"
 #include "net/conn.h"
 #include "net/http1.h"
-#include "util/base64.h"
 #include "util/clock.h"
 #include "util/log.h"
 #include "tn_config.h"
@@ -25,91 +24,11 @@
 /* Hostinfo.IPNVersion: ours, recognisably not Go's. */
 #define TN_IPN_VERSION TN_VERSION "-tailnetd"
 
-#define DIAL_TIMEOUT_NS (15 * TN_NSEC_PER_SEC)
-#define KEY_BODY_MAX (64 * 1024)          /* /key answers a few hundred bytes */
-#define REGISTER_BODY_MAX (1024 * 1024)   /* headscale's own request cap */
-#define URL_MAX 512
-
-enum phase {
-	PHASE_IDLE,
-	PHASE_KEY,        /* GET /key */
-	PHASE_UPGRADE,    /* POST /ts2021, waiting for 101 */
-	PHASE_HANDSHAKE,  /* reading the server's Noise response */
-	PHASE_H2,         /* HTTP/2 over ts2021 */
-	PHASE_BACKOFF,
-	PHASE_STOPPED,    /* an error the server gave us, or logged out */
-};
-
-struct buf {
-	uint8_t *p;
-	size_t len, cap;
-};
-
-struct tn_control {
-	struct tn_loop *loop;
-	struct tn_control_options opt;
-	char *server_url, *ca_file, *hostname, *auth_key;
-	char host[256];
-	uint16_t port;
-	bool tls;
-	struct tn_control_callbacks cbs;
-	void *arg;
-
-	enum phase phase;
-	enum tn_control_state state;
-	struct tn_conn *conn;
-	struct tn_http1_head head;
-	bool head_done;
-	struct tn_http1_body body;
-	struct buf rx;            /* /key body, or bytes after the 101 */
-	uint8_t server_pub[32];
-	bool have_server_pub;
-	struct tn_ts2021_handshake hs;
-	struct tn_ts2021_codec codec;
-	bool codec_ready;
-	struct tn_h2 *h2;
-
-	/* register */
-	int32_t register_stream;
-	int register_status;
-	struct buf register_body;
-	char followup[URL_MAX];
-	bool logout_requested, logging_out;
-	uint8_t old_node_priv[32];
-	bool have_old_node_key;
-
-	/* map */
-	int32_t map_stream;
-	int map_status;
-	struct tn_mapframe frames;
-	struct tn_netmap *nm;
-	struct tn_timer *watchdog, *retry;
-	unsigned failures, reconnects;
-
-	/* fail() and stop() run inside callbacks of the connection and of
-	 * nghttp2, which must not be freed under them: they mark the session
-	 * dead and a zero-delay timer tears it down from the loop. */
-	struct tn_timer *teardown;
-	bool dead;
-	bool dead_stop;                 /* stop (not retry) after teardown */
-	enum tn_control_state dead_state;
-	char dead_msg[256];
-
-	/* lite updates */
-	struct tn_tailcfg_addrport *endpoints;
-	enum tn_tailcfg_endpoint_type *endpoint_types;
-	size_t n_endpoints;
-};
-
-static void fail(struct tn_control *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void connect_key(struct tn_control *c);
-static void connect_upgrade(struct tn_control *c);
-static void send_register(struct tn_control *c);
 static void send_map(struct tn_control *c);
 
 /* ---- small helpers ---- */
 
-static int buf_append(struct buf *b, const void *p, size_t len, size_t limit)
+int tn_control_buf_append(struct buf *b, const void *p, size_t len, size_t limit)
 {
 	if (b->len + len > limit)
 		return -EMSGSIZE;
@@ -129,13 +48,13 @@ static int buf_append(struct buf *b, const void *p, size_t len, size_t limit)
 	return 0;
 }
 
-static void buf_free(struct buf *b)
+void tn_control_buf_free(struct buf *b)
 {
 	free(b->p);
 	memset(b, 0, sizeof(*b));
 }
 
-static void set_state(struct tn_control *c, enum tn_control_state st, const char *detail)
+void tn_control_set_state(struct tn_control *c, enum tn_control_state st, const char *detail)
 {
 	if (c->state == st && st != TN_CONTROL_NEEDS_LOGIN && st != TN_CONTROL_ERROR)
 		return;
@@ -190,8 +109,7 @@ static int parse_url(struct tn_control *c, const char *url)
 	return 0;
 }
 
-/* The Host / :authority value: host, with the port when not the default. */
-static void authority(const struct tn_control *c, char *out, size_t len)
+void tn_control_authority(const struct tn_control *c, char *out, size_t len)
 {
 	bool v6 = strchr(c->host, ':') != NULL;
 
@@ -202,30 +120,6 @@ static void authority(const struct tn_control *c, char *out, size_t len)
 }
 
 /* ---- teardown and retry ---- */
-
-static void close_session(struct tn_control *c)
-{
-	tn_timer_cancel(c->watchdog);
-	if (c->h2) {
-		struct tn_h2 *h2 = c->h2;
-
-		c->h2 = NULL;   /* the streams' on_close see no session */
-		tn_h2_free(h2);
-	}
-	c->register_stream = c->map_stream = 0;
-	if (c->conn) {
-		tn_conn_close(c->conn);
-		c->conn = NULL;
-	}
-	if (c->codec_ready)
-		tn_ts2021_codec_free(&c->codec);
-	c->codec_ready = false;
-	tn_noise_ik_wipe(&c->hs.ik);
-	buf_free(&c->rx);
-	buf_free(&c->register_body);
-	tn_mapframe_free(&c->frames);
-	tn_mapframe_init(&c->frames);
-}
 
 static uint64_t backoff_ns(unsigned failures)
 {
@@ -239,7 +133,7 @@ static uint64_t backoff_ns(unsigned failures)
 	return d / 2 + (uint64_t)((double)d * (r / 4294967296.0));
 }
 
-static void fail(struct tn_control *c, const char *fmt, ...)
+void tn_control_fail(struct tn_control *c, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -268,12 +162,12 @@ static void on_teardown(struct tn_timer *t, void *arg)
 	struct tn_control *c = arg;
 	uint64_t delay;
 
-	close_session(c);
+	tn_control_close_session(c);
 	c->dead = false;
 	if (c->dead_stop) {
 		c->phase = PHASE_STOPPED;
 		tn_timer_cancel(c->retry);
-		set_state(c, c->dead_state, c->dead_msg[0] ? c->dead_msg : NULL);
+		tn_control_set_state(c, c->dead_state, c->dead_msg[0] ? c->dead_msg : NULL);
 		return;
 	}
 	c->failures++;
@@ -283,7 +177,7 @@ static void on_teardown(struct tn_timer *t, void *arg)
 		    (unsigned long long)(delay / TN_NSEC_PER_MSEC));
 	c->phase = PHASE_BACKOFF;
 	if (c->state != TN_CONTROL_NEEDS_LOGIN && c->state != TN_CONTROL_LOGGED_OUT)
-		set_state(c, TN_CONTROL_CONNECTING, c->dead_msg);
+		tn_control_set_state(c, TN_CONTROL_CONNECTING, c->dead_msg);
 	tn_timer_arm(c->retry, delay, 0);
 }
 
@@ -292,336 +186,15 @@ static void on_retry(struct tn_timer *t, void *arg)
 	struct tn_control *c = arg;
 
 	if (c->phase == PHASE_BACKOFF)
-		connect_key(c);
+		tn_control_connect(c);
 }
 
 static void on_watchdog(struct tn_timer *t, void *arg)
 {
 	struct tn_control *c = arg;
 
-	fail(c, "map stream: nothing received for %llu s",
+	tn_control_fail(c, "map stream: nothing received for %llu s",
 	     (unsigned long long)(TN_CONTROL_WATCHDOG_NS / TN_NSEC_PER_SEC));
-}
-
-/* ---- GET /key ---- */
-
-static int conn_send(struct tn_control *c, const void *p, size_t len)
-{
-	ssize_t n = tn_conn_write(c->conn, p, len);
-
-	return n < 0 ? (int)n : 0;
-}
-
-static void key_done(struct tn_control *c)
-{
-	json_error_t jerr;
-	json_t *j = json_loadb((const char *)c->rx.p, c->rx.len, 0, &jerr);
-	const char *pub = j ? json_string_value(json_object_get(j, "publicKey")) : NULL;
-	int r = pub ? tn_key_from_text(c->server_pub, TN_KEY_MACHINE_PUBLIC, pub, strlen(pub)) : -EINVAL;
-
-	json_decref(j);
-	if (c->head.status != 200 || r < 0) {
-		fail(c, "GET /key: %s", c->head.status != 200 ? "unexpected status"
-			: "no usable publicKey in the answer");
-		return;
-	}
-	c->have_server_pub = true;
-	tn_conn_close(c->conn);
-	c->conn = NULL;
-	buf_free(&c->rx);
-	connect_upgrade(c);
-}
-
-static void key_readable(struct tn_control *c)
-{
-	uint8_t in[4096];
-	ssize_t n;
-
-	while (!c->dead && (n = tn_conn_read(c->conn, in, sizeof(in))) > 0) {
-		const uint8_t *p = in, *data;
-		size_t len = (size_t)n, consumed, dlen;
-		int r;
-
-		if (!c->head_done) {
-			r = tn_http1_head_feed(&c->head, p, len);
-			if (r < 0) {
-				fail(c, "GET /key: bad response: %s", c->head.error);
-				return;
-			}
-			if (r == 0)
-				continue;
-			c->head_done = true;
-			p += r;
-			len -= (size_t)r;
-			if (tn_http1_body_init(&c->body, tn_http1_body_kind(&c->head, false),
-					       c->head.content_length, KEY_BODY_MAX) < 0) {
-				fail(c, "GET /key: %s", c->body.error);
-				return;
-			}
-		}
-		while (len && !tn_http1_body_done(&c->body)) {
-			r = tn_http1_body_feed(&c->body, p, len, &consumed, &data, &dlen);
-			if (r < 0) {
-				fail(c, "GET /key: %s", c->body.error);
-				return;
-			}
-			if (dlen && buf_append(&c->rx, data, dlen, KEY_BODY_MAX) < 0) {
-				fail(c, "GET /key: answer too large");
-				return;
-			}
-			p += consumed;
-			len -= consumed;
-		}
-		if (tn_http1_body_done(&c->body)) {
-			key_done(c);
-			return;
-		}
-	}
-	if (c->dead)
-		return;
-	if (n == 0) {
-		if (c->head_done && tn_http1_body_eof(&c->body) == 0)
-			key_done(c);
-		else
-			fail(c, "GET /key: connection closed early");
-	} else if (n != -EAGAIN) {
-		fail(c, "GET /key: %s", tn_conn_error(c->conn));
-	}
-}
-
-static void key_event(struct tn_conn *conn, enum tn_conn_event ev, void *arg)
-{
-	struct tn_control *c = arg;
-	char req[1024], auth[300], target[64];
-
-	if (c->dead)
-		return;
-	switch (ev) {
-	case TN_CONN_CONNECTED: {
-		struct tn_http1_header h[] = { { "Host", auth }, { "Accept", "application/json" },
-					       { "Connection", "close" } };
-		int n;
-
-		authority(c, auth, sizeof(auth));
-		snprintf(target, sizeof(target), "/key?v=%d", TN_CAPABILITY_VERSION);
-		n = tn_http1_request_build(req, sizeof(req), "GET", target, h, 3);
-		if (n < 0 || conn_send(c, req, (size_t)n) < 0)
-			fail(c, "GET /key: cannot send the request");
-		break;
-	}
-	case TN_CONN_READABLE:
-		key_readable(c);
-		break;
-	case TN_CONN_WRITABLE:
-		break;
-	case TN_CONN_CLOSED:
-	case TN_CONN_ERROR:
-		fail(c, "GET /key from %s: %s", c->host, tn_conn_error(conn));
-		break;
-	}
-}
-
-static int dial(struct tn_control *c, tn_conn_cb cb)
-{
-	struct tn_tls_opts tls = { .server_name = c->host, .ca_file = c->ca_file };
-	int r;
-
-	tn_http1_head_init(&c->head, TN_HTTP1_RESPONSE);
-	c->head_done = false;
-	memset(&c->body, 0, sizeof(c->body));
-	r = tn_conn_dial(c->loop, c->host, c->port, c->tls ? &tls : NULL, DIAL_TIMEOUT_NS,
-			 cb, c, &c->conn);
-	if (r < 0) {
-		c->conn = NULL;
-		fail(c, "connecting to %s:%u: %s", c->host, c->port, strerror(-r));
-	}
-	return r;
-}
-
-static void connect_key(struct tn_control *c)
-{
-	set_state(c, c->state == TN_CONTROL_NEEDS_LOGIN ? c->state : TN_CONTROL_CONNECTING, NULL);
-	if (c->have_server_pub) {
-		connect_upgrade(c);
-		return;
-	}
-	c->phase = PHASE_KEY;
-	dial(c, key_event);
-}
-
-/* ---- POST /ts2021 and the Noise handshake ---- */
-
-static int h2_write(void *ctx, const uint8_t *p, size_t len)
-{
-	struct tn_control *c = ctx;
-	uint8_t out[4 * TN_TS2021_MAX_RECORD];
-
-	while (len) {
-		size_t n = len < 3 * TN_TS2021_MAX_PLAINTEXT ? len : 3 * TN_TS2021_MAX_PLAINTEXT;
-		long w = tn_ts2021_seal(&c->codec, p, n, out, sizeof(out));
-		int r;
-
-		if (w < 0)
-			return (int)w;
-		if ((r = conn_send(c, out, (size_t)w)) < 0)
-			return r;
-		p += n;
-		len -= n;
-	}
-	return 0;
-}
-
-static int on_plaintext(void *ctx, const uint8_t *p, size_t len)
-{
-	struct tn_control *c = ctx;
-
-	return tn_h2_recv(c->h2, p, len);
-}
-
-static void start_h2(struct tn_control *c)
-{
-	c->h2 = tn_h2_new(h2_write, c);
-	if (!c->h2) {
-		fail(c, "HTTP/2: out of memory");
-		return;
-	}
-	c->phase = PHASE_H2;
-	c->failures = 0;
-	send_register(c);
-}
-
-/* Bytes after the 101: the server's Noise response, then records. */
-static void handshake_bytes(struct tn_control *c, const uint8_t *p, size_t len)
-{
-	char err[160];
-	size_t need;
-	int r;
-
-	if (c->phase == PHASE_HANDSHAKE) {
-		if (buf_append(&c->rx, p, len, 64 * 1024) < 0) {
-			fail(c, "ts2021: handshake response too large");
-			return;
-		}
-		need = tn_ts2021_first_message_len(c->rx.p, c->rx.len);
-		if (!need || c->rx.len < need)
-			return;
-		r = tn_ts2021_finish(&c->hs, c->rx.p, need, &c->codec, err, sizeof(err));
-		if (r == -ECONNREFUSED) {
-			fail(c, "ts2021: the server refused the handshake: %s", err);
-			return;
-		}
-		if (r < 0) {
-			fail(c, "ts2021: the server's handshake response does not authenticate");
-			return;
-		}
-		c->codec_ready = true;
-		start_h2(c);
-		if (!c->h2)
-			return;
-		p = c->rx.p + need;
-		len = c->rx.len - need;
-		/* keep the rest: it is already in rx; feed it below */
-		if (len && tn_ts2021_feed(&c->codec, p, len, on_plaintext, c) < 0) {
-			fail(c, "ts2021: bad record from the server");
-			return;
-		}
-		buf_free(&c->rx);
-		if (c->h2 && tn_h2_flush(c->h2) < 0)
-			fail(c, "HTTP/2: cannot send");
-		return;
-	}
-	if (tn_ts2021_feed(&c->codec, p, len, on_plaintext, c) < 0) {
-		fail(c, "ts2021: bad record from the server");
-		return;
-	}
-	if (c->h2 && tn_h2_flush(c->h2) < 0)
-		fail(c, "HTTP/2: cannot send");
-}
-
-static void upgrade_readable(struct tn_control *c)
-{
-	uint8_t in[16384];
-	ssize_t n;
-
-	while (!c->dead && (n = tn_conn_read(c->conn, in, sizeof(in))) > 0) {
-		const uint8_t *p = in;
-		size_t len = (size_t)n;
-
-		if (c->phase == PHASE_UPGRADE) {
-			int r = tn_http1_head_feed(&c->head, p, len);
-
-			if (r < 0) {
-				fail(c, "POST /ts2021: bad response: %s", c->head.error);
-				return;
-			}
-			if (r == 0)
-				continue;
-			if (c->head.status != 101) {
-				fail(c, "POST /ts2021: status %d instead of 101 Switching Protocols",
-				     c->head.status);
-				return;
-			}
-			p += r;
-			len -= (size_t)r;
-			c->phase = PHASE_HANDSHAKE;
-		}
-		if (len)
-			handshake_bytes(c, p, len);
-	}
-	if (c->dead)
-		return;
-	if (n == 0)
-		fail(c, "control connection closed by the server");
-	else if (n != -EAGAIN)
-		fail(c, "control connection: %s", tn_conn_error(c->conn));
-}
-
-static void upgrade_event(struct tn_conn *conn, enum tn_conn_event ev, void *arg)
-{
-	struct tn_control *c = arg;
-
-	if (c->dead)
-		return;
-	switch (ev) {
-	case TN_CONN_CONNECTED: {
-		uint8_t init[TN_TS2021_INITIATION_LEN];
-		char b64[TN_B64_ENCODED_LEN(TN_TS2021_INITIATION_LEN) + 1], auth[300], req[2048];
-		struct tn_http1_header h[] = { { "Host", auth },
-					       { "Upgrade", "tailscale-control-protocol" },
-					       { "Connection", "upgrade" },
-					       { "X-Tailscale-Handshake", b64 } };
-		int n;
-
-		if (tn_ts2021_initiate(&c->hs, TN_CAPABILITY_VERSION, c->opt.machine_priv,
-				       c->server_pub, NULL, init) < 0) {
-			fail(c, "ts2021: cannot make the handshake");
-			return;
-		}
-		tn_b64_encode(b64, init, sizeof(init));
-		authority(c, auth, sizeof(auth));
-		n = tn_http1_request_build(req, sizeof(req), "POST", "/ts2021", h, 4);
-		if (n < 0 || conn_send(c, req, (size_t)n) < 0)
-			fail(c, "POST /ts2021: cannot send the request");
-		break;
-	}
-	case TN_CONN_READABLE:
-		upgrade_readable(c);
-		break;
-	case TN_CONN_WRITABLE:
-		break;
-	case TN_CONN_CLOSED:
-		fail(c, "control connection closed by the server");
-		break;
-	case TN_CONN_ERROR:
-		fail(c, "control connection to %s: %s", c->host, tn_conn_error(conn));
-		break;
-	}
-}
-
-static void connect_upgrade(struct tn_control *c)
-{
-	c->phase = PHASE_UPGRADE;
-	dial(c, upgrade_event);
 }
 
 /* ---- /machine/register ---- */
@@ -637,7 +210,7 @@ static int register_data(void *arg, const uint8_t *p, size_t len)
 {
 	struct tn_control *c = arg;
 
-	return buf_append(&c->register_body, p, len, REGISTER_BODY_MAX);
+	return tn_control_buf_append(&c->register_body, p, len, REGISTER_BODY_MAX);
 }
 
 static void rotate_node_key(struct tn_control *c)
@@ -660,7 +233,7 @@ static void register_close(void *arg, int error_code)
 	if (!c->h2 || c->dead)
 		return; /* session torn down */
 	if (error_code != 0 || !c->register_status) {
-		fail(c, "POST /machine/register: stream reset (%d)", error_code);
+		tn_control_fail(c, "POST /machine/register: stream reset (%d)", error_code);
 		return;
 	}
 	if (c->register_status != 200) {
@@ -676,9 +249,9 @@ static void register_close(void *arg, int error_code)
 	}
 	r = tn_tailcfg_register_response_parse(&rr, (const char *)c->register_body.p,
 					       c->register_body.len, err, sizeof(err));
-	buf_free(&c->register_body);
+	tn_control_buf_free(&c->register_body);
 	if (r < 0) {
-		fail(c, "POST /machine/register: %s", err);
+		tn_control_fail(c, "POST /machine/register: %s", err);
 		return;
 	}
 	if (rr.error[0]) {
@@ -698,17 +271,17 @@ static void register_close(void *arg, int error_code)
 		tn_log_info("control", "node key expired: registering a new one");
 		tn_tailcfg_register_response_free(&rr);
 		rotate_node_key(c);
-		send_register(c);
+		tn_control_send_register(c);
 		return;
 	}
 	if (rr.auth_url[0]) {
 		if (strcmp(rr.auth_url, c->followup)) {
 			snprintf(c->followup, sizeof(c->followup), "%s", rr.auth_url);
 			tn_log_info("control", "to authenticate, visit: %s", rr.auth_url);
-			set_state(c, TN_CONTROL_NEEDS_LOGIN, rr.auth_url);
+			tn_control_set_state(c, TN_CONTROL_NEEDS_LOGIN, rr.auth_url);
 		}
 		tn_tailcfg_register_response_free(&rr);
-		send_register(c); /* long poll with Followup until approved */
+		tn_control_send_register(c); /* long poll with Followup until approved */
 		return;
 	}
 	if (!rr.machine_authorized) {
@@ -745,7 +318,7 @@ static void hostinfo(const struct tn_control *c, struct tn_tailcfg_hostinfo *hi)
 /* time.Unix(123, 0), as Go's client sends for a logout. */
 #define LOGOUT_EXPIRY_NS (123LL * 1000000000LL)
 
-static void send_register(struct tn_control *c)
+void tn_control_send_register(struct tn_control *c)
 {
 	static const struct tn_h2_request_cbs cbs = { register_response, register_data, register_close };
 	struct tn_tailcfg_hostinfo hi;
@@ -766,17 +339,17 @@ static void send_register(struct tn_control *c)
 	if (c->have_old_node_key)
 		tn_key_public_from_private(rq.old_node_key, c->old_node_priv);
 	if (tn_tailcfg_register_request_json(&rq, &body, &len) < 0) {
-		fail(c, "register: cannot build the request");
+		tn_control_fail(c, "register: cannot build the request");
 		return;
 	}
-	authority(c, auth, sizeof(auth));
+	tn_control_authority(c, auth, sizeof(auth));
 	c->register_status = 0;
-	buf_free(&c->register_body);
+	tn_control_buf_free(&c->register_body);
 	c->register_stream = tn_h2_request(c->h2, "POST", auth, "/machine/register", "application/json",
 					   (const uint8_t *)body, len, &cbs, c);
 	tn_tailcfg_secret_free(body, len);
 	if (c->register_stream < 0 || tn_h2_flush(c->h2) < 0)
-		fail(c, "POST /machine/register: cannot send");
+		tn_control_fail(c, "POST /machine/register: cannot send");
 }
 
 /* ---- /machine/map ---- */
@@ -809,7 +382,7 @@ static void map_response(void *arg, int status)
 
 	c->map_status = status;
 	if (status == 200) {
-		set_state(c, TN_CONTROL_RUNNING, NULL);
+		tn_control_set_state(c, TN_CONTROL_RUNNING, NULL);
 		tn_timer_arm(c->watchdog, TN_CONTROL_WATCHDOG_NS, 0);
 	}
 }
@@ -834,9 +407,9 @@ static void map_close(void *arg, int error_code)
 	if (!c->h2 || c->dead || c->logging_out)
 		return;
 	if (c->map_status && c->map_status != 200)
-		fail(c, "POST /machine/map: status %d", c->map_status);
+		tn_control_fail(c, "POST /machine/map: status %d", c->map_status);
 	else
-		fail(c, "map stream ended (%d)", error_code);
+		tn_control_fail(c, "map stream ended (%d)", error_code);
 }
 
 static char *map_request(struct tn_control *c, bool stream, size_t *len)
@@ -870,16 +443,16 @@ static void send_map(struct tn_control *c)
 	char *body = map_request(c, true, &len);
 
 	if (!body) {
-		fail(c, "map: cannot build the request");
+		tn_control_fail(c, "map: cannot build the request");
 		return;
 	}
-	authority(c, auth, sizeof(auth));
+	tn_control_authority(c, auth, sizeof(auth));
 	c->map_status = 0;
 	c->map_stream = tn_h2_request(c->h2, "POST", auth, "/machine/map", "application/json",
 				      (const uint8_t *)body, len, &cbs, c);
 	free(body);
 	if (c->map_stream < 0 || tn_h2_flush(c->h2) < 0)
-		fail(c, "POST /machine/map: cannot send");
+		tn_control_fail(c, "POST /machine/map: cannot send");
 }
 
 static void lite_close(void *arg, int error_code)
@@ -900,7 +473,7 @@ static void send_lite_update(struct tn_control *c)
 	body = map_request(c, false, &len);
 	if (!body)
 		return;
-	authority(c, auth, sizeof(auth));
+	tn_control_authority(c, auth, sizeof(auth));
 	tn_h2_request(c->h2, "POST", auth, "/machine/map", "application/json",
 		      (const uint8_t *)body, len, &cbs, c);
 	free(body);
@@ -949,7 +522,7 @@ void tn_control_free(struct tn_control *c)
 	if (!c)
 		return;
 	c->phase = PHASE_STOPPED;
-	close_session(c);
+	tn_control_close_session(c);
 	tn_timer_free(c->watchdog);
 	tn_timer_free(c->retry);
 	tn_timer_free(c->teardown);
@@ -968,12 +541,12 @@ void tn_control_free(struct tn_control *c)
 
 void tn_control_start(struct tn_control *c)
 {
-	close_session(c);
+	tn_control_close_session(c);
 	c->dead = false;
 	tn_timer_cancel(c->teardown);
 	tn_timer_cancel(c->retry);
 	c->failures = 0;
-	connect_key(c);
+	tn_control_connect(c);
 }
 
 void tn_control_set_endpoints(struct tn_control *c, const struct tn_tailcfg_addrport *endpoints,
@@ -1007,7 +580,7 @@ void tn_control_logout(struct tn_control *c)
 	if (c->phase == PHASE_H2) {
 		if (c->map_stream)
 			tn_h2_cancel(c->h2, c->map_stream);
-		send_register(c);
+		tn_control_send_register(c);
 	} else {
 		tn_control_start(c);
 	}

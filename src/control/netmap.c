@@ -471,14 +471,80 @@ static void commit(struct tn_netmap *nm, struct tn_nm_pending *p,
 	}
 }
 
+/* Walks the top-level members: the peer arrays and the self Node are kept
+ * as text spans, everything else is parsed by Jansson member by member
+ * into in->root.  Duplicate keys: the last one wins. */
+static int scan_response(const char *json, size_t len, struct tn_nm_input *in,
+			 char *err, size_t errlen)
+{
+	struct tn_jscan s;
+	struct tn_jspan k, v;
+	json_error_t jerr;
+	int rc;
+
+	if (tn_jscan_open(&s, json, len, '{')) {
+		snprintf(err, errlen, "MapResponse: not a JSON object");
+		return -EBADMSG;
+	}
+	if (!(in->root = json_object()))
+		goto nomem;
+	while ((rc = tn_jscan_member(&s, &k, &v)) == 1) {
+		char small[64], *key = small;
+		json_t *val, *decoded = NULL;
+
+		if (tn_jscan_key_is(&k, "Peers")) {
+			in->peers = v;
+			continue;
+		}
+		if (tn_jscan_key_is(&k, "PeersChanged")) {
+			in->peers_changed = v;
+			continue;
+		}
+		if (tn_jscan_key_is(&k, "Node"))
+			in->node = v;
+		if (tn_jscan_key_plain(&k) && k.len - 2 < sizeof(small)) {
+			memcpy(small, k.p + 1, k.len - 2);
+			small[k.len - 2] = '\0';
+		} else {
+			decoded = json_loadb(k.p, k.len, JSON_DECODE_ANY, &jerr);
+			if (!json_is_string(decoded)) {
+				json_decref(decoded);
+				snprintf(err, errlen, "MapResponse: invalid JSON at byte %zu: bad key",
+					 (size_t)(k.p - json));
+				return -EBADMSG;
+			}
+			key = (char *)json_string_value(decoded);
+		}
+		val = json_loadb(v.p, v.len, JSON_DECODE_ANY, &jerr);
+		if (!val) {
+			snprintf(err, errlen, "%.60s: invalid JSON at line %d column %d: %s",
+				 key, jerr.line, jerr.column, jerr.text);
+			json_decref(decoded);
+			return -EBADMSG;
+		}
+		rc = json_object_set_new(in->root, key, val);
+		json_decref(decoded);
+		if (rc)
+			goto nomem;
+	}
+	if (rc < 0 || tn_jscan_finish(&s)) {
+		snprintf(err, errlen, "MapResponse: invalid JSON at byte %zu",
+			 tn_jscan_offset(&s));
+		return -EBADMSG;
+	}
+	return 0;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	return -ENOMEM;
+}
+
 int tn_netmap_apply(struct tn_netmap *nm, const char *json, size_t len,
 		    struct tn_netmap_changes *out, char *err, size_t errlen)
 {
 	struct tn_netmap_changes scratch;
+	struct tn_nm_input in = { 0 };
 	struct tn_nm_pending p;
 	struct tn_tc_err e;
-	json_error_t jerr;
-	json_t *root;
 	int rc;
 
 	if (!out)
@@ -494,15 +560,13 @@ int tn_netmap_apply(struct tn_netmap *nm, const char *json, size_t len,
 			 len, TN_NETMAP_MAX_JSON);
 		return -EBADMSG;
 	}
-	root = json_loadb(json, len, 0, &jerr);
-	if (!root) {
-		snprintf(err, errlen, "MapResponse: invalid JSON at line %d column %d: %s",
-			 jerr.line, jerr.column, jerr.text);
-		return -EBADMSG;
+	if ((rc = scan_response(json, len, &in, err, errlen))) {
+		json_decref(in.root);
+		return rc;
 	}
-	rc = tn_nm_prepare(nm, root, &p, &e);
-	/* Parsed values took references to what they keep (Hostinfo). */
-	json_decref(root);
+	rc = tn_nm_prepare(nm, &in, &p, &e);
+	/* Parsed values took copies of what they keep. */
+	json_decref(in.root);
 	if (rc) {
 		tn_nm_pending_free(&p);
 		tn_tc_err_text(&e, err, errlen);

@@ -8,6 +8,7 @@
 
 #include "control/netmap.h"
 #include "control/tailcfg_parse.h"
+#include "control/tailcfg_scan.h"
 
 /* One peer operation's ID, whether the peer existed before this message,
  * and (set at commit) whether the operation changed anything. */
@@ -76,12 +77,22 @@ struct tn_nm_pending {
 	int64_t *modified;
 };
 
-/* Fills p from the parsed MapResponse root, validating everything and
- * reserving capacity in nm (which changes no content).  0 or a negative
- * errno with e set; p must be released with tn_nm_pending_free either
- * way. */
-int tn_nm_prepare(struct tn_netmap *nm, json_t *root, struct tn_nm_pending *p,
-		  struct tn_tc_err *e);
+/* The MapResponse as netmap.c's scan hands it over: every top-level member
+ * parsed by Jansson into root, except the peer arrays, left as text to be
+ * parsed one Node at a time, and the self Node's text (for its Hostinfo).
+ * A span with p NULL was absent. */
+struct tn_nm_input {
+	json_t *root;
+	struct tn_jspan node;
+	struct tn_jspan peers;
+	struct tn_jspan peers_changed;
+};
+
+/* Fills p from in, validating everything and reserving capacity in nm
+ * (which changes no content).  0 or a negative errno with e set; p must be
+ * released with tn_nm_pending_free either way. */
+int tn_nm_prepare(struct tn_netmap *nm, const struct tn_nm_input *in,
+		  struct tn_nm_pending *p, struct tn_tc_err *e);
 void tn_nm_pending_free(struct tn_nm_pending *p);
 
 #endif

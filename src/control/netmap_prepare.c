@@ -47,39 +47,68 @@ static int peer_object(struct tn_tc_err *e, json_t *root, const char *field,
 	return 0;
 }
 
-/* Parses the non-null nodes of arr into *nodes (count *n). */
-static int parse_nodes(struct tn_tc_err *e, json_t *arr, const char *field,
-		       struct tn_tailcfg_node ***nodes, size_t *n)
+/* Parses the Node array text arr one element at a time (Jansson holds one
+ * peer's tree at a time) into *nodes (count *n). */
+static int parse_nodes(struct tn_tc_err *e, const struct tn_jspan *arr,
+		       const char *field, struct tn_tailcfg_node ***nodes,
+		       size_t *n)
 {
-	json_t *v;
-	size_t i;
+	struct tn_jscan s;
+	struct tn_jspan el;
+	size_t cap = 0;
 	int rc;
 
 	*nodes = NULL;
 	*n = 0;
-	if (!arr || !json_array_size(arr))
+	if (!arr->p || (arr->len == 4 && !memcmp(arr->p, "null", 4)))
 		return 0;
-	if (!(*nodes = calloc(json_array_size(arr), sizeof(**nodes))))
-		return tn_tc_nomem(e);
-	json_array_foreach(arr, i, v) {
+	if (tn_jscan_open(&s, arr->p, arr->len, '['))
+		return tn_tc_fail(e, field, "not an array");
+	while ((rc = tn_jscan_element(&s, &el)) == 1) {
 		struct tn_tailcfg_node *node;
+		json_error_t jerr;
+		json_t *v;
 
+		if (*n == TN_NETMAP_MAX_PEERS)
+			return tn_tc_fail(e, field, "more than %d entries",
+					  TN_NETMAP_MAX_PEERS);
+		if (*n == cap) {
+			size_t ncap = cap ? 2 * cap : 64;
+			struct tn_tailcfg_node **nn = realloc(*nodes, ncap * sizeof(*nn));
+
+			if (!nn)
+				return tn_tc_nomem(e);
+			*nodes = nn;
+			cap = ncap;
+		}
+		if (!(v = json_loadb(el.p, el.len, JSON_DECODE_ANY, &jerr))) {
+			rc = tn_tc_fail(e, NULL, "invalid JSON: %s", jerr.text);
+			tn_tc_prefix(e, "%s[%zu]", field, *n);
+			return rc;
+		}
 		/* A null entry (Go would crash on it) fails as "not an object". */
-		if (!(node = malloc(sizeof(*node))))
+		if (!(node = malloc(sizeof(*node)))) {
+			json_decref(v);
 			return tn_tc_nomem(e);
-		if ((rc = tn_tc_node_parse(e, node, v, false))) {
+		}
+		rc = tn_tc_node_parse(e, node, v, el.p, el.len, false);
+		json_decref(v);
+		if (rc) {
 			free(node);
-			tn_tc_prefix(e, "%s[%zu]", field, i);
+			tn_tc_prefix(e, "%s[%zu]", field, *n);
 			return rc;
 		}
 		(*nodes)[(*n)++] = node;
 		/* Peer IDs key the peer table; control never sends 0 or less. */
 		if (node->id <= 0) {
 			rc = tn_tc_fail(e, "ID", "must be positive");
-			tn_tc_prefix(e, "%s[%zu]", field, i);
+			tn_tc_prefix(e, "%s[%zu]", field, *n - 1);
 			return rc;
 		}
 	}
+	if (rc < 0 || tn_jscan_finish(&s))
+		return tn_tc_fail(e, field, "invalid JSON near byte %zu of the array",
+				  tn_jscan_offset(&s));
 	return 0;
 }
 
@@ -110,13 +139,10 @@ static void keep_newer_disco(const struct tn_netmap *nm,
 }
 
 static int prepare_full(struct tn_netmap *nm, struct tn_nm_pending *p,
-			struct tn_tc_err *e, json_t *arr)
+			struct tn_tc_err *e)
 {
 	size_t i, k = 0;
-	int rc;
 
-	if ((rc = parse_nodes(e, arr, "Peers", &p->full_nodes, &p->n_full)))
-		return rc;
 	if (tn_netmap_idmap_reserve(&p->full_ids, p->n_full))
 		return tn_tc_nomem(e);
 	/* Duplicate IDs: the last one wins, as in Go's map. */
@@ -213,14 +239,13 @@ static int parse_patches(struct tn_netmap *nm, struct tn_nm_pending *p,
 }
 
 static int prepare_deltas(struct tn_netmap *nm, struct tn_nm_pending *p,
-			  struct tn_tc_err *e, json_t *root)
+			  struct tn_tc_err *e, const struct tn_nm_input *in)
 {
-	json_t *removed, *changed, *seen, *online, *patches, *v;
+	json_t *root = in->root, *removed, *seen, *online, *patches, *v;
 	size_t i, r = 0, n_new = 0;
 	int rc;
 
 	if ((rc = peer_array(e, root, "PeersRemoved", &removed)) ||
-	    (rc = peer_array(e, root, "PeersChanged", &changed)) ||
 	    (rc = peer_object(e, root, "PeerSeenChange", &seen)) ||
 	    (rc = peer_object(e, root, "OnlineChange", &online)) ||
 	    (rc = peer_array(e, root, "PeersChangedPatch", &patches)))
@@ -238,7 +263,8 @@ static int prepare_deltas(struct tn_netmap *nm, struct tn_nm_pending *p,
 			p->removed[p->n_removed++] = json_integer_value(v);
 		}
 	}
-	if ((rc = parse_nodes(e, changed, "PeersChanged", &p->changed, &p->n_changed)) ||
+	if ((rc = parse_nodes(e, &in->peers_changed, "PeersChanged", &p->changed,
+			      &p->n_changed)) ||
 	    (rc = parse_idbool_map(e, seen, "PeerSeenChange", &p->seen, &p->n_seen)) ||
 	    (rc = parse_idbool_map(e, online, "OnlineChange", &p->online, &p->n_online)) ||
 	    (rc = parse_patches(nm, p, e, patches)))
@@ -461,10 +487,10 @@ static int alloc_changes(struct tn_netmap *nm, struct tn_nm_pending *p,
 	return 0;
 }
 
-int tn_nm_prepare(struct tn_netmap *nm, json_t *root, struct tn_nm_pending *p,
-		  struct tn_tc_err *e)
+int tn_nm_prepare(struct tn_netmap *nm, const struct tn_nm_input *in,
+		  struct tn_nm_pending *p, struct tn_tc_err *e)
 {
-	json_t *v, *peers;
+	json_t *root = in->root, *v;
 	int rc;
 
 	memset(p, 0, sizeof(*p));
@@ -489,7 +515,8 @@ int tn_nm_prepare(struct tn_netmap *nm, json_t *root, struct tn_nm_pending *p,
 	if ((v = tn_tc_field(root, "Node"))) {
 		if (!(p->self = malloc(sizeof(*p->self))))
 			return tn_tc_nomem(e);
-		if ((rc = tn_tc_node_parse(e, p->self, v, true))) {
+		if ((rc = tn_tc_node_parse(e, p->self, v, in->node.p, in->node.len,
+					   true))) {
 			free(p->self);
 			p->self = NULL;
 			tn_tc_prefix(e, "Node");
@@ -506,14 +533,14 @@ int tn_nm_prepare(struct tn_netmap *nm, json_t *root, struct tn_nm_pending *p,
 			return rc;
 		}
 	}
-	if ((rc = peer_array(e, root, "Peers", &peers)))
+	if ((rc = parse_nodes(e, &in->peers, "Peers", &p->full_nodes, &p->n_full)))
 		return rc;
-	if (peers && json_array_size(peers)) {
+	if (p->n_full) {
 		p->full = true;
-		if ((rc = prepare_full(nm, p, e, peers)))
+		if ((rc = prepare_full(nm, p, e)))
 			return rc;
 	}
-	if ((rc = prepare_deltas(nm, p, e, root)))
+	if ((rc = prepare_deltas(nm, p, e, in)))
 		return rc;
 	if ((v = tn_tc_field(root, "DNSConfig"))) {
 		if (!(p->dns = malloc(sizeof(*p->dns))))

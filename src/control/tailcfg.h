@@ -93,7 +93,9 @@ struct tn_tailcfg_node {
 	struct tn_tailcfg_addrport *endpoints;
 	size_t n_endpoints;
 	int home_derp;             /* 0: none */
-	json_t *hostinfo;          /* the raw Hostinfo object, or NULL */
+	char *hostinfo;            /* the Hostinfo object's JSON text as sent,
+				    * "" when absent */
+	size_t hostinfo_len;
 	char *hostname;            /* Hostinfo.Hostname */
 	char *os;                  /* Hostinfo.OS */
 	int64_t created;

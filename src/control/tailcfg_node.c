@@ -1,6 +1,7 @@
 /* tailcfg.Node, UserProfile, PeerChange and PingRequest from JSON. */
 #include "control/tailcfg.h"
 #include "control/tailcfg_parse.h"
+#include "control/tailcfg_scan.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -73,12 +74,17 @@ static int legacy_derp(struct tn_tc_err *e, struct tn_tailcfg_node *n,
 	return 0;
 }
 
+/* Hostinfo: Hostname and OS parsed, the whole object kept as JSON text
+ * (a Jansson tree per peer would cost ~15 KiB each). */
 static int get_hostinfo(struct tn_tc_err *e, struct tn_tailcfg_node *n,
-			json_t *v)
+			json_t *v, const char *raw, size_t rawlen)
 {
 	json_t *hi = tn_tc_field(v, "Hostinfo");
+	struct tn_jspan span;
+	char *dump = NULL;
 	int rc;
 
+	n->hostinfo = tn_tc_empty;
 	if (!hi) {
 		n->hostname = n->os = tn_tc_empty;
 		return 0;
@@ -90,12 +96,24 @@ static int get_hostinfo(struct tn_tc_err *e, struct tn_tailcfg_node *n,
 		tn_tc_prefix(e, "Hostinfo");
 		return rc;
 	}
-	n->hostinfo = json_incref(hi);
+	/* Jansson has validated raw, so the scanner finds the same member
+	 * (the last of that name, as Jansson keeps). */
+	if (!raw || !tn_jscan_find(raw, rawlen, "Hostinfo", &span)) {
+		if (!(dump = json_dumps(hi, JSON_COMPACT)))
+			return tn_tc_nomem(e);
+		span.p = dump;
+		span.len = strlen(dump);
+	}
+	n->hostinfo = tn_tc_strndup(span.p, span.len);
+	free(dump);
+	if (!n->hostinfo)
+		return tn_tc_nomem(e);
+	n->hostinfo_len = span.len;
 	return 0;
 }
 
 int tn_tc_node_parse(struct tn_tc_err *e, struct tn_tailcfg_node *n,
-		     json_t *v, bool self)
+		     json_t *v, const char *raw, size_t rawlen, bool self)
 {
 	bool allowed_present;
 	int rc;
@@ -118,7 +136,7 @@ int tn_tc_node_parse(struct tn_tc_err *e, struct tn_tailcfg_node *n,
 	    (rc = tn_tc_get_addrports(e, v, "Endpoints", &n->endpoints, &n->n_endpoints, NULL)) ||
 	    (rc = tn_tc_get_int(e, v, "HomeDERP", INT32_MIN, INT32_MAX, &n->home_derp)) ||
 	    (rc = legacy_derp(e, n, v)) ||
-	    (rc = get_hostinfo(e, n, v)) ||
+	    (rc = get_hostinfo(e, n, v, raw, rawlen)) ||
 	    (rc = tn_tc_get_time(e, v, "Created", &n->created, NULL)) ||
 	    (rc = tn_tc_get_int(e, v, "Cap", INT32_MIN, INT32_MAX, &n->cap)) ||
 	    (rc = tn_tc_get_strings(e, v, "Tags", &n->tags, &n->n_tags)) ||
@@ -166,7 +184,7 @@ int tn_tailcfg_node_parse(struct tn_tailcfg_node *out, json_t *v,
 			  char *err, size_t errlen)
 {
 	struct tn_tc_err e;
-	int rc = tn_tc_node_parse(&e, out, v, false);
+	int rc = tn_tc_node_parse(&e, out, v, NULL, 0, false);
 
 	if (rc)
 		tn_tc_err_text(&e, err, errlen);
@@ -182,7 +200,7 @@ void tn_tailcfg_node_free(struct tn_tailcfg_node *n)
 	free(n->addresses);
 	free(n->allowed_ips);
 	free(n->endpoints);
-	json_decref(n->hostinfo);
+	tn_tc_str_free(n->hostinfo);
 	tn_tc_str_free(n->hostname);
 	tn_tc_str_free(n->os);
 	tn_tc_strings_free(n->tags, n->n_tags);
@@ -215,8 +233,8 @@ bool tn_tailcfg_node_equal(const struct tn_tailcfg_node *a,
 	       arr_eq(a->endpoints, a->n_endpoints, b->endpoints,
 		      b->n_endpoints, sizeof(*a->endpoints)) &&
 	       a->home_derp == b->home_derp &&
-	       (a->hostinfo == b->hostinfo ||
-		(a->hostinfo && b->hostinfo && json_equal(a->hostinfo, b->hostinfo))) &&
+	       a->hostinfo_len == b->hostinfo_len &&
+	       !memcmp(a->hostinfo, b->hostinfo, a->hostinfo_len) &&
 	       a->created == b->created && a->cap == b->cap &&
 	       tn_tc_strings_equal(a->tags, a->n_tags, b->tags, b->n_tags) &&
 	       arr_eq(a->primary_routes, a->n_primary_routes, b->primary_routes,

@@ -18,8 +18,8 @@
 #include <stdarg.h>
 
 struct tn_tc_err {
-	char path[TN_TAILCFG_ERR_MAX - 64];
-	char msg[64];
+	char path[TN_TAILCFG_ERR_MAX - 96];
+	char msg[96];
 };
 
 /* The shared "" that stands for every empty string. */
@@ -97,8 +97,10 @@ int tn_tc_parse_int_key(const char *s, int64_t min, int64_t max,
 			int64_t *out);
 
 /* Internal forms of the public parsers, reporting through tn_tc_err. */
+/* raw[0..rawlen) is v's JSON text, if the caller has it: Hostinfo is then
+ * kept as sent; otherwise (raw NULL) it is re-serialised compactly. */
 int tn_tc_node_parse(struct tn_tc_err *e, struct tn_tailcfg_node *out,
-		     json_t *v, bool self);
+		     json_t *v, const char *raw, size_t rawlen, bool self);
 int tn_tc_derp_map_parse(struct tn_tc_err *e, struct tn_tailcfg_derp_map *out,
 			 json_t *v, bool *regions_present);
 int tn_tc_dns_config_parse(struct tn_tc_err *e,
