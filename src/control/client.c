@@ -369,7 +369,7 @@ static int on_map_message(void *ctx, const uint8_t *msg, size_t len)
 		return r;
 	}
 	if (ch.has_ping)
-		tn_log_debug("control", "ping request from the server (not answered yet)");
+		tn_control_answer_ping(c, &ch.ping);
 	if (!ch.keepalive_only && c->cbs.on_netmap)
 		c->cbs.on_netmap(c->arg, c->nm, &ch);
 	tn_netmap_changes_free(&ch);
@@ -523,6 +523,7 @@ void tn_control_free(struct tn_control *c)
 		return;
 	c->phase = PHASE_STOPPED;
 	tn_control_close_session(c);
+	tn_control_pingers_free(c);
 	tn_timer_free(c->watchdog);
 	tn_timer_free(c->retry);
 	tn_timer_free(c->teardown);

@@ -10,6 +10,7 @@
 #include "control/client.h"
 #include "control/http2.h"
 #include "control/mapframe.h"
+#include "control/tailcfg.h"
 #include "control/ts2021.h"
 #include "net/conn.h"
 #include "net/http1.h"
@@ -34,6 +35,10 @@ struct buf {
 	uint8_t *p;
 	size_t len, cap;
 };
+
+/* PingRequests answered at once, at most (each a short HEAD). */
+#define TN_CONTROL_MAX_PINGS 4
+struct pinger;
 
 struct tn_control {
 	struct tn_loop *loop;
@@ -85,6 +90,8 @@ struct tn_control {
 	enum tn_control_state dead_state;
 	char dead_msg[256];
 
+	struct pinger *pingers[TN_CONTROL_MAX_PINGS];
+
 	/* lite updates */
 	struct tn_tailcfg_addrport *endpoints;
 	enum tn_tailcfg_endpoint_type *endpoint_types;
@@ -99,6 +106,10 @@ int tn_control_buf_append(struct buf *b, const void *p, size_t len, size_t limit
 void tn_control_buf_free(struct buf *b);
 /* The Host / :authority value: host, with the port when not the default. */
 void tn_control_authority(const struct tn_control *c, char *out, size_t len);
+
+/* pinger.c */
+void tn_control_answer_ping(struct tn_control *c, const struct tn_tailcfg_ping_request *rq);
+void tn_control_pingers_free(struct tn_control *c);
 
 /* connect.c: GET /key, the ts2021 upgrade and handshake, then HTTP/2;
  * registration starts when the session is up. */

@@ -133,3 +133,14 @@ def test_wrong_preauth_key_reports_headscale_message(topo, tailnet3):
     assert re.search(r"(?i)auth|key|invalid|not found", st["Error"]), st
     assert "wrong" not in st["Error"]  # the key itself is never echoed
     assert "hskey-auth-0123456789ab-wrong" not in open(t1.proc.logpath, errors="replace").read()
+
+
+def test_ping_request_answered(topo, tailnet3):
+    """headscale's debug ping sends a PingRequest; tailnetd answers with HEAD."""
+    net, hosts, n1, n2 = tailnet3
+    t1 = TailnetdNode(hosts[2], topo.logdir, "t1").start(net.login_server, net.authkey)
+    t1.wait_state("Running")
+    wait.until("headscale to see t1 connected", lambda: (hs_node(net, "t1") or {}).get("online"))
+    r = net.srv.run(["curl", "-s", "--max-time", "40", "http://127.0.0.1:9090/debug/ping?node=t1"], timeout=50)
+    text = re.sub(r"<[^>]+>", " ", r.stdout)
+    assert re.search(r"(?i)\bpong\b|latency|\bok\b", text) and not re.search(r"(?i)timeout|not connected", text), text[:2000]
