@@ -3,6 +3,7 @@ and its deltas, reconnects, the watchdog, interactive login, logout.
 
     srv 10.99.0.1 (headscale, derper) ── switch ── n1, n2 (Go tailscaled), t1 (tailnetd)
 """
+import os
 import re
 import signal
 import time
@@ -144,3 +145,37 @@ def test_ping_request_answered(topo, tailnet3):
     r = net.srv.run(["curl", "-s", "--max-time", "40", "http://127.0.0.1:9090/debug/ping?node=t1"], timeout=50)
     text = re.sub(r"<[^>]+>", " ", r.stdout)
     assert re.search(r"(?i)\bpong\b|latency|\bok\b", text) and not re.search(r"(?i)timeout|not connected", text), text[:2000]
+
+
+def test_https_control_server_verified_with_ca_file(topo):
+    """An https:// control URL: TLS verified against our CA file; without it
+    the certificate is refused with a clear error."""
+    net, sw, (h1,) = tn.lan(topo, n_hosts=1, tls=True)
+    assert net.login_server.startswith("https://")
+    bad = TailnetdNode(h1, topo.logdir, "untrusting").start(net.login_server, net.authkey)
+    wait.until("a certificate error", lambda: "certificate" in open(bad.proc.logpath, errors="replace").read(), timeout=20)
+    bad.stop()
+    t1 = TailnetdNode(h1, topo.logdir, "t1").start(net.login_server, net.authkey,
+                                                    extra=("--ca-file", net.headscale.ca_file))
+    t1.wait_state("Running")
+    assert hs_node(net, "t1")["online"]
+
+
+def test_corrupt_state_is_an_error_naming_the_file(topo, tmp_path):
+    net, sw, (h1,) = tn.lan(topo, n_hosts=1)
+    t1 = TailnetdNode(h1, topo.logdir, "t1").start(net.login_server, net.authkey)
+    t1.wait_state("Running")
+    t1.stop()
+    keys = f"{t1.statedir}/keys"
+    key_before = open(keys).read()
+    with open(keys, "w") as f:
+        f.write("tailnetd-keys 1\nmachine privkey:zz\n")
+    os.chmod(keys, 0o600)  # a parse error, not a permissions one
+    t1.start(net.login_server, net.authkey)
+    wait.until("tailnetd to exit", lambda: not t1.proc.alive(), timeout=10)
+    assert t1.proc.popen.returncode == 1
+    log = open(t1.proc.logpath, errors="replace").read()
+    assert keys in log, log
+    # Never silently replaced by a new identity.
+    assert open(keys).read() == "tailnetd-keys 1\nmachine privkey:zz\n"
+    assert key_before != open(keys).read()

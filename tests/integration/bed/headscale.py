@@ -7,19 +7,21 @@ import json
 import os
 
 from . import peers, wait
+from .topo import sh
 
 BASE_DOMAIN = "tailnet.test"
 
 
 class Headscale:
-    def __init__(self, ns, workdir, ip, port=8080):
-        self.ns, self.ip, self.port = ns, ip, port
+    def __init__(self, ns, workdir, ip, port=8080, tls=False):
+        self.ns, self.ip, self.port, self.tls = ns, ip, port, tls
         self.dir = os.path.join(workdir, "headscale")
         os.makedirs(self.dir, exist_ok=True)
+        self.ca_file = None
         self.config = os.path.join(self.dir, "config.yaml")
         self.derpmap = os.path.join(self.dir, "derpmap.yaml")
         self.policy = os.path.join(self.dir, "policy.hujson")
-        self.url = f"http://{ip}:{port}"
+        self.url = f"{'https' if tls else 'http'}://{ip}:{port}"
         # Unix socket paths are limited to 107 bytes: keep it short.
         os.makedirs("/run/tnt-sockets", mode=0o700, exist_ok=True)
         self.socket = f"/run/tnt-sockets/{ns.ns}-headscale.sock"
@@ -34,7 +36,17 @@ class Headscale:
                 f.write(policy if isinstance(policy, str) else json.dumps(policy, indent=2))
             policy_path = self.policy
         d = self.dir
+        tls_lines = ""
+        if self.tls:
+            # A self-signed certificate for the IP; clients get it as their CA file.
+            crt, key = os.path.join(d, "server.crt"), os.path.join(d, "server.key")
+            sh(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                "-nodes", "-days", "30", "-subj", "/CN=headscale test CA",
+                "-addext", f"subjectAltName=IP:{self.ip}", "-keyout", key, "-out", crt])
+            tls_lines = f"tls_cert_path: {crt}\ntls_key_path: {key}\n"
+            self.ca_file = crt
         with open(self.config, "w") as f:
+            f.write(tls_lines)
             f.write(f"""server_url: {self.url}
 listen_addr: {self.ip}:{self.port}
 metrics_listen_addr: 127.0.0.1:9090
@@ -91,7 +103,7 @@ taildrop:
     def healthy(self):
         if not self.proc.alive():
             raise RuntimeError(f"headscale exited:\n{self.proc.log_tail()}")
-        r = self.ns.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+        r = self.ns.run(["curl", "-sk", "-o", "/dev/null", "-w", "%{http_code}",
                          f"{self.url}/health"], check=False)
         return r.stdout.strip() == "200"
 

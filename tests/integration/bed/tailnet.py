@@ -18,11 +18,11 @@ from .tailscale import TailscaleNode
 class Tailnet:
     """headscale + derper in namespace `srv`, reachable at `ip`."""
 
-    def __init__(self, topo, srv_ns, ip, policy=None):
+    def __init__(self, topo, srv_ns, ip, policy=None, tls=False):
         self.topo, self.srv, self.ip = topo, srv_ns, ip
         workdir = topo.logdir
         self.derper = Derper(srv_ns, workdir, ip).start()
-        self.headscale = Headscale(srv_ns, workdir, ip)
+        self.headscale = Headscale(srv_ns, workdir, ip, port=8443 if tls else 8080, tls=tls)
         self.headscale.write_config(self.derper.derpmap_yaml(), policy=policy)
         self.headscale.start()
         self.user_id = self.headscale.create_user("alice")
@@ -43,7 +43,7 @@ class Tailnet:
         return node
 
 
-def lan(topo, n_hosts=2, policy=None):
+def lan(topo, n_hosts=2, policy=None, tls=False):
     """One switch: server and n_hosts node namespaces n1..nN.  Returns
     (tailnet, switch, [host namespaces])."""
     sw = topo.switch("lan")
@@ -54,7 +54,7 @@ def lan(topo, n_hosts=2, policy=None):
         h = topo.host(f"n{i}")
         sw.attach(h, f"10.99.0.{10 + i}/24")
         hosts.append(h)
-    return Tailnet(topo, srv, "10.99.0.1", policy=policy), sw, hosts
+    return Tailnet(topo, srv, "10.99.0.1", policy=policy, tls=tls), sw, hosts
 
 
 def behind_nat(topo, n_hosts=2, policy=None, nat="eim"):
