@@ -4,11 +4,13 @@
     srv  10.99.0.1   headscale (control) + derper (DERP relay, TLS) + STUN
     n1   10.99.0.11  node with a SOCKS5 proxy on 127.0.0.1:1055
     n2   10.99.0.12  node with a web server on 127.0.0.1:8000
+    n3   10.99.0.13  tailnetd
 
 n1 pings n2 over the tailnet, then fetches a page from n2 by its MagicDNS
-name through its SOCKS5 proxy.  Today both nodes are the official Go
-tailscaled: tailnetd cannot join yet.  As the control client, data plane and
-proxy land, n1 becomes `tailnetd` + `tnet up`, with the same steps.
+name through its SOCKS5 proxy; n1 and n2 are the official Go tailscaled.
+tailnetd (n3) registers with headscale and shows the netmap it received;
+it cannot carry traffic until magicsock lands, then n1 becomes
+`tailnetd` + `tnet up`, with the same steps.
 
 Everything is torn down at the end, also on Ctrl-C.
 """
@@ -22,6 +24,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from bed import tailnet as tn  # noqa: E402
 from bed import wait  # noqa: E402
 from bed.service import http_server  # noqa: E402
+from bed.tailnetd import TailnetdNode  # noqa: E402
 from bed.topo import Topology  # noqa: E402
 
 
@@ -36,7 +39,7 @@ def main(build_dir):
     say(f"built {version or 'tailnetd (version unknown)'}; logs in {logdir}")
     with Topology(logdir) as topo:
         try:
-            net, sw, (h1, h2) = tn.lan(topo)
+            net, sw, (h1, h2, h3) = tn.lan(topo, n_hosts=3)
             say(f"headscale at {net.login_server}, derper at https://derp.tailnet.test (10.99.0.1:443)")
             a = net.add_tailscale(h1, socks5="127.0.0.1:1055")
             b = net.add_tailscale(h2)
@@ -62,6 +65,16 @@ def main(build_dir):
                 return r.stdout if r.returncode == 0 else None
             say("n1: curl --socks5-hostname 127.0.0.1:1055 http://n2:8000/index.txt")
             print(wait.until("the proxied fetch", fetch, timeout=40), end="")
+
+            os.environ.setdefault("TAILNETD_BIN", os.path.join(build_dir, "src", "daemon", "tailnetd"))
+            t = TailnetdNode(h3, logdir, "n3").start(net.login_server, net.authkey)
+            st = t.wait_state("Running")
+            wait.until("tailnetd to see both peers", lambda: t.peer("n1") and t.peer("n2"))
+            st = t.status()
+            say(f"tailnetd n3 joined: {', '.join(st['Self']['Addresses'])}, state {st['BackendState']}")
+            for p in st["Peers"]:
+                say(f"  tailnetd's netmap: {p['HostName']} {p['Key'][:20]}... {', '.join(p['Addresses'])} "
+                    f"home DERP {p['HomeDERP']} online={p['Online']}")
 
             say("what tailnetd will do here: replace n1 — `tailnetd` then "
                 f"`tnet up --authkey KEY --hostname n1 --login-server {net.login_server}`, "
