@@ -63,60 +63,9 @@ void tn_control_set_state(struct tn_control *c, enum tn_control_state st, const 
 		c->cbs.on_state(c->arg, st, detail);
 }
 
-static int parse_url(struct tn_control *c, const char *url)
-{
-	const char *p = url, *host, *end;
-	size_t hlen;
-
-	if (!strncmp(p, "https://", 8)) {
-		c->tls = true;
-		c->port = 443;
-		p += 8;
-	} else if (!strncmp(p, "http://", 7)) {
-		c->tls = false;
-		c->port = 80;
-		p += 7;
-	} else {
-		return -EINVAL;
-	}
-	host = p;
-	if (*p == '[') {
-		end = strchr(p, ']');
-		if (!end)
-			return -EINVAL;
-		host = p + 1;
-		hlen = (size_t)(end - host);
-		p = end + 1;
-	} else {
-		hlen = strcspn(p, ":/");
-		p += hlen;
-	}
-	if (!hlen || hlen >= sizeof(c->host))
-		return -EINVAL;
-	memcpy(c->host, host, hlen);
-	c->host[hlen] = '\0';
-	if (*p == ':') {
-		char *e;
-		unsigned long port = strtoul(p + 1, &e, 10);
-
-		if (e == p + 1 || port == 0 || port > 65535 || (*e && *e != '/'))
-			return -EINVAL;
-		c->port = (uint16_t)port;
-		p = e;
-	}
-	if (*p && strcmp(p, "/"))
-		return -EINVAL; /* a path: not something a control URL has */
-	return 0;
-}
-
 void tn_control_authority(const struct tn_control *c, char *out, size_t len)
 {
-	bool v6 = strchr(c->host, ':') != NULL;
-
-	if ((c->tls && c->port == 443) || (!c->tls && c->port == 80))
-		snprintf(out, len, v6 ? "[%s]" : "%s", c->host);
-	else
-		snprintf(out, len, v6 ? "[%s]:%u" : "%s:%u", c->host, c->port);
+	tn_url_authority(&c->url, out, len);
 }
 
 /* ---- teardown and retry ---- */
@@ -510,7 +459,7 @@ struct tn_control *tn_control_new(struct tn_loop *loop, const struct tn_control_
 	c->teardown = tn_timer_new(loop, on_teardown, c);
 	tn_mapframe_init(&c->frames);
 	if (!c->server_url || !c->nm || !c->watchdog || !c->retry || !c->teardown ||
-	    parse_url(c, c->server_url) < 0) {
+	    tn_url_parse(&c->url, c->server_url) < 0 || strcmp(c->url.path, "/")) {
 		tn_control_free(c);
 		return NULL;
 	}

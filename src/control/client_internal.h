@@ -14,6 +14,7 @@
 #include "control/ts2021.h"
 #include "net/conn.h"
 #include "net/http1.h"
+#include "net/url.h"
 #include "util/clock.h"
 
 #define DIAL_TIMEOUT_NS (15 * TN_NSEC_PER_SEC)
@@ -44,9 +45,7 @@ struct tn_control {
 	struct tn_loop *loop;
 	struct tn_control_options opt;
 	char *server_url, *ca_file, *hostname, *auth_key;
-	char host[256];
-	uint16_t port;
-	bool tls;
+	struct tn_url url;        /* the server: url.path is always "/" */
 	struct tn_control_callbacks cbs;
 	void *arg;
 

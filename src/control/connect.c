@@ -152,24 +152,24 @@ static void key_event(struct tn_conn *conn, enum tn_conn_event ev, void *arg)
 		break;
 	case TN_CONN_CLOSED:
 	case TN_CONN_ERROR:
-		tn_control_fail(c, "GET /key from %s: %s", c->host, tn_conn_error(conn));
+		tn_control_fail(c, "GET /key from %s: %s", c->url.host, tn_conn_error(conn));
 		break;
 	}
 }
 
 static int dial(struct tn_control *c, tn_conn_cb cb)
 {
-	struct tn_tls_opts tls = { .server_name = c->host, .ca_file = c->ca_file };
+	struct tn_tls_opts tls = { .server_name = c->url.host, .ca_file = c->ca_file };
 	int r;
 
 	tn_http1_head_init(&c->head, TN_HTTP1_RESPONSE);
 	c->head_done = false;
 	memset(&c->body, 0, sizeof(c->body));
-	r = tn_conn_dial(c->loop, c->host, c->port, c->tls ? &tls : NULL, DIAL_TIMEOUT_NS,
+	r = tn_conn_dial(c->loop, c->url.host, c->url.port, c->url.tls ? &tls : NULL, DIAL_TIMEOUT_NS,
 			 cb, c, &c->conn);
 	if (r < 0) {
 		c->conn = NULL;
-		tn_control_fail(c, "connecting to %s:%u: %s", c->host, c->port, strerror(-r));
+		tn_control_fail(c, "connecting to %s:%u: %s", c->url.host, c->url.port, strerror(-r));
 	}
 	return r;
 }
@@ -349,7 +349,7 @@ static void upgrade_event(struct tn_conn *conn, enum tn_conn_event ev, void *arg
 		tn_control_fail(c, "control connection closed by the server");
 		break;
 	case TN_CONN_ERROR:
-		tn_control_fail(c, "control connection to %s: %s", c->host, tn_conn_error(conn));
+		tn_control_fail(c, "control connection to %s: %s", c->url.host, tn_conn_error(conn));
 		break;
 	}
 }

@@ -80,6 +80,11 @@ size_t tn_netmap_user_count(const struct tn_netmap *nm)
 	return nm->users.n;
 }
 
+void tn_netmap_session_start(struct tn_netmap *nm)
+{
+	nm->session_fresh = true;
+}
+
 void tn_netmap_changes_free(struct tn_netmap_changes *c)
 {
 	if (!c)
@@ -349,6 +354,8 @@ static void commit_filter(struct tn_netmap *nm, struct tn_nm_pending *p,
 
 	for (size_t i = 0; same && i < p->n_filter; i++)
 		same = tn_tailcfg_filter_rule_equal(nm->filter[i], p->filter[i]);
+	if (p->filter_unset)
+		same = !nm->filter_set;
 	out->filter = !same;
 	/* Free the old chunks whose rules were not carried over. */
 	for (size_t i = 0; i < nm->n_filter_chunks; i++) {
@@ -367,7 +374,7 @@ static void commit_filter(struct tn_netmap *nm, struct tn_nm_pending *p,
 	nm->n_filter_chunks = p->n_chunks;
 	nm->filter = p->filter;
 	nm->n_filter = p->n_filter;
-	nm->filter_set = true;
+	nm->filter_set = !p->filter_unset;
 	p->chunks = NULL;
 	p->n_chunks = 0;
 	p->filter = NULL;
@@ -378,8 +385,9 @@ static void commit_derp(struct tn_netmap *nm, struct tn_nm_pending *p,
 			struct tn_netmap_changes *out)
 {
 	/* A DERPMap without Regions keeps the old regions and
-	 * omitDefaultRegions; HomeParams are not kept, so nothing changes. */
-	if (!p->derp_regions_present && nm->derp_map)
+	 * omitDefaultRegions; HomeParams are not kept, so nothing changes.
+	 * Not across sessions, though. */
+	if (!p->derp_regions_present && nm->derp_map && !p->fresh)
 		return;
 	out->derp_map = !nm->derp_map ||
 			!tn_tailcfg_derp_map_equal(nm->derp_map, p->derp);
@@ -394,6 +402,18 @@ static void commit_derp(struct tn_netmap *nm, struct tn_nm_pending *p,
 static void commit_users(struct tn_netmap *nm, struct tn_nm_pending *p,
 			 struct tn_netmap_changes *out)
 {
+	/* A new session starts without profiles (the table keeps its size). */
+	if (p->fresh && nm->users.n) {
+		for (size_t i = 0; i < nm->users.cap; i++)
+			if (nm->users.keys[i]) {
+				tn_tailcfg_user_profile_free(nm->users.vals[i]);
+				free(nm->users.vals[i]);
+				nm->users.keys[i] = 0;
+				nm->users.vals[i] = NULL;
+			}
+		nm->users.n = 0;
+		out->user_profiles = true;
+	}
 	for (size_t i = 0; i < p->n_users; i++) {
 		struct tn_tailcfg_user_profile *u = p->users[i], *old;
 
@@ -407,6 +427,34 @@ static void commit_users(struct tn_netmap *nm, struct tn_nm_pending *p,
 		}
 	}
 	p->n_users = 0;
+}
+
+/* The first message of a session: what it does not carry is gone. */
+static void reset_absent(struct tn_netmap *nm, struct tn_nm_pending *p,
+			 struct tn_netmap_changes *out)
+{
+	if (!p->self && nm->self) {
+		node_destroy(nm->self);
+		nm->self = NULL;
+		out->self = true;
+	}
+	if (!p->derp && nm->derp_map) {
+		tn_tailcfg_derp_map_free(nm->derp_map);
+		free(nm->derp_map);
+		nm->derp_map = NULL;
+		out->derp_map = true;
+	}
+	if (!p->dns && nm->dns) {
+		tn_tailcfg_dns_config_free(nm->dns);
+		free(nm->dns);
+		nm->dns = NULL;
+		out->dns = true;
+	}
+	if (!p->domain && *nm->domain) {
+		tn_tc_str_free(nm->domain);
+		nm->domain = tn_tc_empty;
+		out->domain = true;
+	}
 }
 
 static void commit(struct tn_netmap *nm, struct tn_nm_pending *p,
@@ -425,6 +473,9 @@ static void commit(struct tn_netmap *nm, struct tn_nm_pending *p,
 		out->keepalive_only = true;
 		return;
 	}
+	if (p->fresh)
+		reset_absent(nm, p, out);
+	nm->session_fresh = false;
 	if (p->self) {
 		out->self = !nm->self || !tn_tailcfg_node_equal(nm->self, p->self);
 		if (nm->self)

@@ -32,6 +32,14 @@
  * Unknown fields are ignored.  The netmap keeps no PingRequest or
  * PopBrowserURL (the caller suppresses duplicates, as Go's client does).
  *
+ * Go merges within one map session (one streaming /machine/map request)
+ * and starts every session from nothing.  Call tn_netmap_session_start()
+ * whenever a new stream starts: its first message then rebuilds the
+ * netmap from scratch, so peers, filter chunks, user profiles and the
+ * other parts it does not mention are gone (headscale omits Peers when
+ * there are none), while the change report still diffs against the old
+ * contents so the engine reconfigures only what differs.
+ *
  * Ownership: the netmap owns everything reachable from it; pointers read
  * from it stay valid until the next tn_netmap_apply or tn_netmap_free.
  * Fields are read-only outside netmap*.c.  Control-plane thread only.
@@ -85,6 +93,7 @@ struct tn_netmap {
 	int64_t control_time;                      /* last ControlTime, or 0 */
 
 	/* private */
+	bool session_fresh;                        /* next message starts a session */
 	size_t peers_cap;
 	struct tn_netmap_idmap peer_ids;           /* id -> node */
 	struct tn_netmap_idmap users;              /* id -> user profile */
@@ -127,6 +136,10 @@ int tn_netmap_apply(struct tn_netmap *nm, const char *json, size_t len,
 		    struct tn_netmap_changes *out, char *err, size_t errlen);
 
 void tn_netmap_changes_free(struct tn_netmap_changes *c);
+
+/* A new map stream starts: its first non-keep-alive message replaces the
+ * whole netmap (see above).  A new netmap needs no call. */
+void tn_netmap_session_start(struct tn_netmap *nm);
 
 /* The peer with this ID, or NULL.  O(1). */
 const struct tn_tailcfg_node *tn_netmap_peer(const struct tn_netmap *nm,

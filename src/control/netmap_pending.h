@@ -25,6 +25,7 @@ struct tn_nm_idbool {
 
 struct tn_nm_pending {
 	bool keepalive;
+	bool fresh;               /* first message of a map session */
 	bool has_ping;
 	struct tn_tailcfg_ping_request ping;
 	char *pop_url;
@@ -60,6 +61,7 @@ struct tn_nm_pending {
 	 * current netmap's chunk number chunk_old[i], carried over (its name
 	 * is always a fresh copy). */
 	bool has_filter;
+	bool filter_unset;        /* fresh session without any filter */
 	struct tn_netmap_filter_chunk *chunks;
 	long *chunk_old;
 	size_t n_chunks;

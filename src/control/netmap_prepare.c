@@ -250,9 +250,18 @@ static int prepare_deltas(struct tn_netmap *nm, struct tn_nm_pending *p,
 	    (rc = peer_object(e, root, "OnlineChange", &online)) ||
 	    (rc = peer_array(e, root, "PeersChangedPatch", &patches)))
 		return rc;
-	if (removed && json_array_size(removed)) {
-		if (!(p->removed = calloc(json_array_size(removed), sizeof(*p->removed))))
+	/* A session's first message without a full Peers list starts from no
+	 * peers: every current one is removed first. */
+	if ((removed && json_array_size(removed)) || (p->fresh && nm->n_peers)) {
+		size_t nr = (removed ? json_array_size(removed) : 0) +
+			    (p->fresh ? nm->n_peers : 0);
+
+		if (!(p->removed = calloc(nr, sizeof(*p->removed))))
 			return tn_tc_nomem(e);
+		for (i = 0; p->fresh && i < nm->n_peers; i++)
+			p->removed[p->n_removed++] = nm->peers[i]->id;
+	}
+	if (removed) {
 		json_array_foreach(removed, i, v) {
 			if (!json_is_integer(v)) {
 				char path[40];
@@ -376,8 +385,11 @@ static int prepare_filter(struct tn_netmap *nm, struct tn_nm_pending *p,
 	size_t n, total = 0, at = 0;
 	int rc;
 
-	if (!pf && !pfs)
+	if (!pf && !pfs) {
+		/* A fresh session without a filter has none (Go: nil). */
+		p->has_filter = p->filter_unset = p->fresh;
 		return 0;
+	}
 	if (pfs && !json_is_object(pfs))
 		return tn_tc_fail(e, "PacketFilters", "not an object");
 	p->has_filter = true;
@@ -386,7 +398,8 @@ static int prepare_filter(struct tn_netmap *nm, struct tn_nm_pending *p,
 	p->chunk_old = calloc(n, sizeof(*p->chunk_old));
 	if (!p->chunks || !p->chunk_old)
 		return tn_tc_nomem(e);
-	for (size_t i = 0; i < nm->n_filter_chunks; i++) {
+	/* Chunks carry over within a session, never into a new one. */
+	for (size_t i = 0; !p->fresh && i < nm->n_filter_chunks; i++) {
 		if (!(p->chunks[i].name = strdup(nm->filter_chunks[i].name)))
 			return tn_tc_nomem(e);
 		p->chunks[i].rules = nm->filter_chunks[i].rules;
@@ -511,6 +524,7 @@ int tn_nm_prepare(struct tn_netmap *nm, const struct tn_nm_input *in,
 	}
 	if (p->keepalive)
 		return 0;
+	p->fresh = nm->session_fresh;
 
 	if ((v = tn_tc_field(root, "Node"))) {
 		if (!(p->self = malloc(sizeof(*p->self))))

@@ -15,7 +15,6 @@
 struct pinger {
 	struct tn_control *c;
 	struct tn_conn *conn;
-	char host[256];
 	char target[768];
 	char authority[300];
 	struct tn_http1_head head;
@@ -71,62 +70,11 @@ static void noise_ping_close(void *arg, int error_code)
 		tn_log_debug("control", "ping request over Noise failed (%d)", error_code);
 }
 
-/* Splits http(s)://host[:port]/path into its parts; false if it is not such
- * a URL. */
-static bool split_url(const char *url, bool *tls, char *host, size_t hostlen, uint16_t *port,
-		      const char **path)
-{
-	const char *p = url, *h;
-	size_t n;
-
-	if (!strncmp(p, "https://", 8)) {
-		*tls = true;
-		*port = 443;
-		p += 8;
-	} else if (!strncmp(p, "http://", 7)) {
-		*tls = false;
-		*port = 80;
-		p += 7;
-	} else {
-		return false;
-	}
-	h = p;
-	if (*p == '[') {
-		const char *e = strchr(p, ']');
-
-		if (!e)
-			return false;
-		h = p + 1;
-		n = (size_t)(e - h);
-		p = e + 1;
-	} else {
-		n = strcspn(p, ":/?");
-		p += n;
-	}
-	if (!n || n >= hostlen)
-		return false;
-	memcpy(host, h, n);
-	host[n] = '\0';
-	if (*p == ':') {
-		char *e;
-		unsigned long v = strtoul(p + 1, &e, 10);
-
-		if (e == p + 1 || !v || v > 65535)
-			return false;
-		*port = (uint16_t)v;
-		p = e;
-	}
-	*path = *p ? p : "/";
-	return **path == '/';
-}
-
 void tn_control_answer_ping(struct tn_control *c, const struct tn_tailcfg_ping_request *rq)
 {
 	struct tn_tls_opts tls = { 0 };
 	struct pinger *p;
-	const char *path;
-	bool use_tls;
-	uint16_t port;
+	struct tn_url u;
 	unsigned slot;
 
 	if (rq->types[0]) {
@@ -135,13 +83,12 @@ void tn_control_answer_ping(struct tn_control *c, const struct tn_tailcfg_ping_r
 	}
 	if (!(p = calloc(1, sizeof(*p))))
 		return;
-	if (!split_url(rq->url, &use_tls, p->host, sizeof(p->host), &port, &path) ||
-	    strlen(path) >= sizeof(p->target)) {
+	if (tn_url_parse(&u, rq->url) < 0 || strlen(u.path) >= sizeof(p->target)) {
 		tn_log_debug("control", "ping request with an unusable URL, ignored");
 		free(p);
 		return;
 	}
-	snprintf(p->target, sizeof(p->target), "%s", path);
+	snprintf(p->target, sizeof(p->target), "%s", u.path);
 	if (rq->url_is_noise) {
 		static const struct tn_h2_request_cbs cbs = { NULL, NULL, noise_ping_close };
 		char auth[300];
@@ -150,7 +97,7 @@ void tn_control_answer_ping(struct tn_control *c, const struct tn_tailcfg_ping_r
 		if (!c->h2)
 			return;
 		tn_control_authority(c, auth, sizeof(auth));
-		tn_h2_request(c->h2, "HEAD", auth, path, NULL, NULL, 0, &cbs, NULL);
+		tn_h2_request(c->h2, "HEAD", auth, u.path, NULL, NULL, 0, &cbs, NULL);
 		tn_h2_flush(c->h2);
 		return;
 	}
@@ -162,14 +109,11 @@ void tn_control_answer_ping(struct tn_control *c, const struct tn_tailcfg_ping_r
 		return;
 	}
 	p->c = c;
-	if ((use_tls && port == 443) || (!use_tls && port == 80))
-		snprintf(p->authority, sizeof(p->authority), "%s", p->host);
-	else
-		snprintf(p->authority, sizeof(p->authority), "%s:%u", p->host, port);
+	tn_url_authority(&u, p->authority, sizeof(p->authority));
 	tn_http1_head_init(&p->head, TN_HTTP1_RESPONSE);
-	tls.server_name = p->host;
+	tls.server_name = u.host;
 	tls.ca_file = c->ca_file;
-	if (tn_conn_dial(c->loop, p->host, port, use_tls ? &tls : NULL, PING_TIMEOUT_NS,
+	if (tn_conn_dial(c->loop, u.host, u.port, u.tls ? &tls : NULL, PING_TIMEOUT_NS,
 			 pinger_event, p, &p->conn) < 0) {
 		free(p);
 		return;
