@@ -38,6 +38,11 @@ static void put(struct buf *b, const char *fmt, ...)
 	va_list ap;
 	int n;
 
+	if (!b->p) {
+		b->cap = 4096;
+		if (!(b->p = malloc(b->cap)))
+			abort();
+	}
 	for (;;) {
 		va_start(ap, fmt);
 		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);

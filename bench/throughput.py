@@ -12,7 +12,6 @@ for CPU and RSS lower is better).
     sudo python3 bench/throughput.py [--seconds 5] [--tailnetd PATH]
 """
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -21,6 +20,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "integration"))
 
 from bed import wait  # noqa: E402
+from bed.service import iperf3  # noqa: E402
 from bed.topo import Topology  # noqa: E402
 from bed.wireguard import TailnetdWg, WgPeerConf, WireguardGo  # noqa: E402
 
@@ -61,22 +61,6 @@ def make_pair(topo, kind):
     return h1, h2, a, b
 
 
-def iperf(h1, h2, streams, reverse, seconds):
-    srv = h2.popen(f"iperf3-s-{streams}-{int(reverse)}", ["iperf3", "-s", "-1", "-B", "10.10.0.2"])
-    try:
-        wait.until("iperf3 server", lambda: ":5201" in h2.run(["ss", "-ltn"]).stdout, timeout=10)
-        r = h1.run(["iperf3", "-c", "10.10.0.2", "-t", str(seconds), "-P", str(streams), "-J"]
-                   + (["-R"] if reverse else []), check=False, timeout=seconds + 30)
-        out = json.loads(r.stdout)
-        if "error" in out or "sum_received" not in out.get("end", {}):
-            raise RuntimeError(f"iperf3 -P {streams}{' -R' if reverse else ''}: "
-                               f"{out.get('error', 'no summary')}")
-        end = out["end"]
-        return end["sum_received"]["bits_per_second"], end["sum_received"]["bytes"]
-    finally:
-        srv.stop()
-
-
 def measure(kind, seconds, logroot):
     results = {}
     with Topology(os.path.join(logroot, kind)) as topo:
@@ -90,7 +74,7 @@ def measure(kind, seconds, logroot):
             for reverse in (False, True):
                 name = f"TCP {streams} stream{'s' if streams > 1 else ''} {'h2->h1' if reverse else 'h1->h2'}"
                 c0 = cpu_seconds(a.proc.pid) + cpu_seconds(b.proc.pid)
-                bps, nbytes = iperf(h1, h2, streams, reverse, seconds)
+                bps, nbytes = iperf3(h1, h2, "10.10.0.2", streams, reverse, seconds)
                 c1 = cpu_seconds(a.proc.pid) + cpu_seconds(b.proc.pid)
                 results[name + " Mbit/s"] = bps / 1e6
                 results[name + " CPU s/GB"] = (c1 - c0) / (nbytes / 1e9) if nbytes else float("nan")

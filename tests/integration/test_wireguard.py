@@ -3,12 +3,12 @@
     h1 10.77.0.1 ── switch ── h2 10.77.0.2
     tailnetd --wg-config (tn0 10.10.0.1)    wireguard-go (wg0 10.10.0.2)
 """
-import json
 import re
 
 import pytest
 
 from bed import wait
+from bed.service import iperf3
 from bed.wireguard import TailnetdWg, WgPeerConf, WireguardGo
 
 
@@ -67,24 +67,11 @@ def test_large_packets_both_ways(wgpair):
         assert r.returncode == 0, r.stdout + r.stderr
 
 
-def iperf(client_ns, server_ns, server_ip, reverse=False, seconds=3):
-    srv = server_ns.popen(f"iperf3-server-{server_ns.name}", ["iperf3", "-s", "-1", "-B", server_ip])
-    try:
-        def run():
-            r = client_ns.run(["iperf3", "-c", server_ip, "-t", str(seconds), "-J"]
-                              + (["-R"] if reverse else []), check=False, timeout=seconds + 30)
-            return r if r.returncode == 0 else None
-        r = wait.until("iperf3 to run", run, timeout=30, interval=1)
-        return json.loads(r.stdout)["end"]["sum_received"]["bits_per_second"]
-    finally:
-        srv.stop()
-
-
 def test_iperf3_tcp_both_ways(wgpair):
     ours, theirs, h1, h2 = wgpair
     ping_ok(h1, "10.10.0.2")
-    up = iperf(h1, h2, "10.10.0.2")
-    down = iperf(h1, h2, "10.10.0.2", reverse=True)
+    up, _ = iperf3(h1, h2, "10.10.0.2")
+    down, _ = iperf3(h1, h2, "10.10.0.2", reverse=True)
     print(f"tailnetd -> wireguard-go {up / 1e6:.0f} Mbit/s, wireguard-go -> tailnetd {down / 1e6:.0f} Mbit/s")
     assert up > 1e6 and down > 1e6
     s = ours.stats()
