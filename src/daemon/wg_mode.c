@@ -9,15 +9,12 @@
 
 #include "crypto/keys.h"
 #include "event/loop.h"
-#include "net/offload.h"
 #include "net/tun.h"
 #include "net/udp.h"
 #include "util/log.h"
 #include "wg/config.h"
 #include "wg/device.h"
-
-/* Packets read from the TUN per wakeup before the loop looks elsewhere. */
-#define TUN_READS_PER_WAKEUP 64
+#include "wg/tun_pump.h"
 
 struct wg_mode {
 	struct tn_loop *loop;
@@ -28,10 +25,8 @@ struct wg_mode {
 	 * queue for TUN GRO; both are flushed when the batch ends.  Outside
 	 * (timers), datagrams leave at once. */
 	bool in_batch;
-	struct tn_gro gro;
-	uint8_t tunbuf[TN_VNET_HDR_LEN + 65536];
-	uint8_t segbuf[65536];
-	uint64_t tun_write_errors, udp_send_errors, tun_bad_gso;
+	struct tn_tun_pump pump;
+	uint64_t udp_send_errors;
 };
 
 static int path_send(void *ctx, struct tn_wg_peer *peer, const uint8_t *buf, size_t len)
@@ -61,32 +56,14 @@ static int path_reply(void *ctx, const struct tn_wg_endpoint *to, const uint8_t 
 
 static const struct tn_wg_path_ops path_ops = { .send = path_send, .reply = path_reply };
 
-static void deliver(void *ctx, struct tn_wg_peer *peer, uint8_t *pkt, size_t len)
+/* After a batch of TUN reads: the datagrams they made leave together. */
+static void flush_udp(void *ctx)
 {
 	struct wg_mode *m = ctx;
 
-	if (m->tun.vnet && m->in_batch) {
-		tn_gro_add(&m->gro, m->tun.fd, pkt, len);
-		return;
-	}
-	if (m->tun.vnet) {
-		/* A lone packet still needs its (empty) virtio header. */
-		uint8_t hdr[TN_VNET_HDR_LEN] = { 0 };
-		struct iovec iov[2] = { { hdr, sizeof(hdr) }, { pkt, len } };
-
-		if (writev(m->tun.fd, iov, 2) < 0)
-			m->tun_write_errors++;
-		return;
-	}
-	if (tn_tun_write(&m->tun, pkt, len) < 0)
-		m->tun_write_errors++;
-}
-
-static void send_segment(void *ctx, uint8_t *p, size_t len)
-{
-	struct wg_mode *m = ctx;
-
-	tn_wg_device_send(m->dev, p, len);
+	m->in_batch = false;
+	if (tn_udp_flush(&m->udp) < 0)
+		m->udp_send_errors++;
 }
 
 static void on_tun(struct tn_loop *loop, int fd, unsigned events, void *arg)
@@ -94,27 +71,7 @@ static void on_tun(struct tn_loop *loop, int fd, unsigned events, void *arg)
 	struct wg_mode *m = arg;
 
 	m->in_batch = true;
-	for (int i = 0; i < TUN_READS_PER_WAKEUP; i++) {
-		ssize_t n = tn_tun_read(&m->tun, m->tunbuf, sizeof(m->tunbuf));
-
-		if (n <= 0)
-			break;
-		if (!m->tun.vnet) {
-			tn_wg_device_send(m->dev, m->tunbuf, (size_t)n);
-			continue;
-		}
-		if (n < TN_VNET_HDR_LEN)
-			continue;
-		struct tn_vnet_hdr h;
-
-		memcpy(&h, m->tunbuf, sizeof(h));
-		if (tn_offload_segment(&h, m->tunbuf + TN_VNET_HDR_LEN, (size_t)n - TN_VNET_HDR_LEN,
-				       m->segbuf, sizeof(m->segbuf), send_segment, m) < 0)
-			m->tun_bad_gso++;
-	}
-	m->in_batch = false;
-	if (tn_udp_flush(&m->udp) < 0)
-		m->udp_send_errors++;
+	tn_tun_pump_on_readable(loop, fd, events, &m->pump);
 }
 
 static void on_udp(struct tn_loop *loop, int fd, unsigned events, void *arg)
@@ -123,6 +80,7 @@ static void on_udp(struct tn_loop *loop, int fd, unsigned events, void *arg)
 	int n = tn_udp_recv_batch(&m->udp);
 
 	m->in_batch = true;
+	tn_tun_pump_begin(&m->pump);
 	for (int i = 0; i < n; i++) {
 		struct tn_udp_rx *rx = &m->udp.rx[i];
 		struct tn_wg_endpoint src;
@@ -136,11 +94,8 @@ static void on_udp(struct tn_loop *loop, int fd, unsigned events, void *arg)
 			tn_wg_device_receive(m->dev, rx->buf + off, len, &src);
 		}
 	}
-	m->in_batch = false;
-	if (m->tun.vnet && tn_gro_flush(&m->gro, m->tun.fd))
-		m->tun_write_errors++;
-	if (tn_udp_flush(&m->udp) < 0)
-		m->udp_send_errors++;
+	tn_tun_pump_end(&m->pump);
+	flush_udp(m);
 }
 
 static void on_stop(struct tn_loop *loop, int signo, void *arg)
@@ -171,9 +126,9 @@ static void log_stats(struct tn_loop *loop, int signo, void *arg)
 		    (unsigned long long)s->drop_unknown_index, (unsigned long long)s->drop_auth,
 		    (unsigned long long)s->drop_replay, (unsigned long long)s->drop_expired,
 		    (unsigned long long)s->drop_source, (unsigned long long)s->drop_no_peer,
-		    (unsigned long long)s->drop_staged, (unsigned long long)m->tun_write_errors,
-		    (unsigned long long)m->udp_send_errors, (unsigned long long)m->tun_bad_gso,
-		    (unsigned long long)m->gro.writes, (unsigned long long)m->gro.packets,
+		    (unsigned long long)s->drop_staged, (unsigned long long)m->pump.write_errors,
+		    (unsigned long long)m->udp_send_errors, (unsigned long long)m->pump.bad_gso,
+		    (unsigned long long)m->pump.gro.writes, (unsigned long long)m->pump.gro.packets,
 		    (unsigned long long)m->udp.sendmsg_calls, (unsigned long long)m->udp.datagrams_sent);
 }
 
@@ -252,7 +207,6 @@ int tn_wg_mode_run(const char *config_path, const char *tun_name)
 		tn_log_err("tailnetd", "event loop: %s", strerror(errno));
 		goto out;
 	}
-	tn_gro_init(&m->gro);
 	if ((r = tn_tun_open(&m->tun, tun_name, cfg.mtu ? cfg.mtu : TN_TUN_DEFAULT_MTU, true)) < 0) {
 		tn_log_err("tailnetd", "TUN device %s: %s", tun_name, strerror(-r));
 		goto out;
@@ -261,8 +215,9 @@ int tn_wg_mode_run(const char *config_path, const char *tun_name)
 		tn_log_err("tailnetd", "UDP port %u: %s", cfg.listen_port, strerror(-r));
 		goto out;
 	}
-	if (!(m->dev = tn_wg_device_new(m->loop, &path_ops, m, deliver, m)))
+	if (!(m->dev = tn_wg_device_new(m->loop, &path_ops, m, tn_tun_pump_deliver, &m->pump)))
 		goto out;
+	tn_tun_pump_init(&m->pump, &m->tun, m->dev, flush_udp, m);
 	tn_wg_device_set_mtu(m->dev, m->tun.mtu);
 	if (configure(m, &cfg) < 0)
 		goto out;
