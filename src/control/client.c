@@ -63,6 +63,13 @@ void tn_control_set_state(struct tn_control *c, enum tn_control_state st, const 
 		c->cbs.on_state(c->arg, st, detail);
 }
 
+int tn_control_flush(struct tn_control *c)
+{
+	if (!c->h2 || c->in_recv)
+		return 0;
+	return tn_h2_flush(c->h2);
+}
+
 void tn_control_authority(const struct tn_control *c, char *out, size_t len)
 {
 	tn_url_authority(&c->url, out, len);
@@ -297,7 +304,7 @@ void tn_control_send_register(struct tn_control *c)
 	c->register_stream = tn_h2_request(c->h2, "POST", auth, "/machine/register", "application/json",
 					   (const uint8_t *)body, len, &cbs, c);
 	tn_tailcfg_secret_free(body, len);
-	if (c->register_stream < 0 || tn_h2_flush(c->h2) < 0)
+	if (c->register_stream < 0 || tn_control_flush(c) < 0)
 		tn_control_fail(c, "POST /machine/register: cannot send");
 }
 
@@ -400,7 +407,7 @@ static void send_map(struct tn_control *c)
 	c->map_stream = tn_h2_request(c->h2, "POST", auth, "/machine/map", "application/json",
 				      (const uint8_t *)body, len, &cbs, c);
 	free(body);
-	if (c->map_stream < 0 || tn_h2_flush(c->h2) < 0)
+	if (c->map_stream < 0 || tn_control_flush(c) < 0)
 		tn_control_fail(c, "POST /machine/map: cannot send");
 }
 
@@ -426,7 +433,7 @@ static void send_lite_update(struct tn_control *c)
 	tn_h2_request(c->h2, "POST", auth, "/machine/map", "application/json",
 		      (const uint8_t *)body, len, &cbs, c);
 	free(body);
-	tn_h2_flush(c->h2);
+	tn_control_flush(c);
 }
 
 /* ---- public API ---- */

@@ -62,6 +62,7 @@ struct tn_control {
 	struct tn_ts2021_codec codec;
 	bool codec_ready;
 	struct tn_h2 *h2;
+	bool in_recv;             /* inside tn_h2_recv (via the codec) */
 
 	/* register */
 	int32_t register_stream;
@@ -105,6 +106,10 @@ int tn_control_buf_append(struct buf *b, const void *p, size_t len, size_t limit
 void tn_control_buf_free(struct buf *b);
 /* The Host / :authority value: host, with the port when not the default. */
 void tn_control_authority(const struct tn_control *c, char *out, size_t len);
+
+/* Sends what HTTP/2 has queued — unless we are inside tn_h2_recv, whose
+ * callbacks must not re-enter nghttp2: connect.c flushes after it. */
+int tn_control_flush(struct tn_control *c);
 
 /* pinger.c */
 void tn_control_answer_ping(struct tn_control *c, const struct tn_tailcfg_ping_request *rq);

@@ -210,8 +210,12 @@ static int h2_write(void *ctx, const uint8_t *p, size_t len)
 static int on_plaintext(void *ctx, const uint8_t *p, size_t len)
 {
 	struct tn_control *c = ctx;
+	int r;
 
-	return tn_h2_recv(c->h2, p, len);
+	c->in_recv = true;
+	r = tn_h2_recv(c->h2, p, len);
+	c->in_recv = false;
+	return r;
 }
 
 static void start_h2(struct tn_control *c)

@@ -29,8 +29,13 @@
  *  - DNSConfig: nil = unchanged.  Domain: "" = unchanged.
  *  - UserProfiles: added or updated by ID, never removed.
  *
- * Unknown fields are ignored.  The netmap keeps no PingRequest or
- * PopBrowserURL (the caller suppresses duplicates, as Go's client does).
+ * Unknown fields are ignored; a duplicate key counts once, the last one.
+ * The netmap keeps no PingRequest or PopBrowserURL (the caller suppresses
+ * duplicates, as Go's client does).
+ *
+ * Memory: the top level and the peer arrays are walked with the scanner of
+ * tailcfg_scan.h and Jansson parses one member or one Node at a time, so
+ * the peak stays near the size of the text instead of Jansson's ~7x tree.
  *
  * Go merges within one map session (one streaming /machine/map request)
  * and starts every session from nothing.  Call tn_netmap_session_start()
@@ -53,8 +58,8 @@
 
 #include "control/tailcfg.h"
 
-/* Limits on one MapResponse.  Headscale's full map for 10,000 peers is
- * about 20 MiB of JSON; anything far beyond is a broken or hostile server. */
+/* Limits on one MapResponse.  A full map of 10,000 headscale-like peers
+ * is about 14 MiB of JSON; far beyond is a broken or hostile server. */
 #define TN_NETMAP_MAX_JSON (64u * 1024 * 1024)
 #define TN_NETMAP_MAX_PEERS 1000000
 

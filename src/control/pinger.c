@@ -98,7 +98,7 @@ void tn_control_answer_ping(struct tn_control *c, const struct tn_tailcfg_ping_r
 			return;
 		tn_control_authority(c, auth, sizeof(auth));
 		tn_h2_request(c->h2, "HEAD", auth, u.path, NULL, NULL, 0, &cbs, NULL);
-		tn_h2_flush(c->h2);
+		tn_control_flush(c);
 		return;
 	}
 	for (slot = 0; slot < TN_CONTROL_MAX_PINGS && c->pingers[slot]; slot++)

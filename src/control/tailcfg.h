@@ -15,7 +15,12 @@
  * is "" (a shared constant; free through the _free functions only).
  * Arrays are (pointer, count) pairs, the pointer NULL when the count is 0.
  * Times are Unix nanoseconds, 0 meaning Go's zero time ("none"); times
- * outside int64 nanoseconds (before 1678 or after 2262) are clamped.
+ * outside int64 nanoseconds (before 1678 or after 2262) are clamped, and
+ * 1970-01-01T00:00:00Z itself reads as 1 ns so that it is not "none".
+ * Differences from Go's decoder, all on input no server sends: a NUL
+ * (\u0000) in a string and invalid UTF-8 are refused (Go accepts them),
+ * and a null element of Peers/PeersChanged/PeersChangedPatch is an error
+ * (Go crashes on it).
  *
  * The request builders write the exact JSON Go's encoding/json writes for
  * the same struct (field order, omitempty, opt.Bool, key text forms,

@@ -263,6 +263,17 @@ struct tn_wg_peer *tn_wg_peer_lookup(struct tn_wg_device *dev, const uint8_t pub
 	return NULL;
 }
 
+size_t tn_wg_device_peers(struct tn_wg_device *dev, struct tn_wg_peer ***out)
+{
+	if (out) {
+		*out = malloc((dev->npeers ? dev->npeers : 1) * sizeof(**out));
+		if (!*out)
+			return 0;
+		memcpy(*out, dev->peers, dev->npeers * sizeof(**out));
+	}
+	return dev->npeers;
+}
+
 void tn_wg_peer_remove(struct tn_wg_peer *peer)
 {
 	struct tn_wg_device *dev = peer->dev;

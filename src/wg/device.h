@@ -84,6 +84,10 @@ void tn_wg_device_set_mtu(struct tn_wg_device *dev, unsigned mtu);
 int tn_wg_peer_add(struct tn_wg_device *dev, const uint8_t pub[TN_WG_KEY_LEN],
 		   const uint8_t psk[TN_WG_KEY_LEN], struct tn_wg_peer **out);
 struct tn_wg_peer *tn_wg_peer_lookup(struct tn_wg_device *dev, const uint8_t pub[TN_WG_KEY_LEN]);
+/* The number of peers; with out non-NULL, also a new array of them (the
+ * caller frees the array, not the peers): safe to remove peers while
+ * walking it. */
+size_t tn_wg_device_peers(struct tn_wg_device *dev, struct tn_wg_peer ***out);
 void tn_wg_peer_remove(struct tn_wg_peer *peer);
 
 int tn_wg_peer_add_allowed_ip(struct tn_wg_peer *peer, int family, const uint8_t *addr,
