@@ -404,6 +404,8 @@ static void send_map(struct tn_control *c)
 	}
 	tn_control_authority(c, auth, sizeof(auth));
 	c->map_status = 0;
+	/* Every map stream starts from nothing, as Go's does. */
+	tn_netmap_session_start(c->nm);
 	c->map_stream = tn_h2_request(c->h2, "POST", auth, "/machine/map", "application/json",
 				      (const uint8_t *)body, len, &cbs, c);
 	free(body);

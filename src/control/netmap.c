@@ -613,6 +613,8 @@ int tn_netmap_apply(struct tn_netmap *nm, const char *json, size_t len,
 	}
 	if ((rc = scan_response(json, len, &in, err, errlen))) {
 		json_decref(in.root);
+		if (errlen)
+			tn_tc_err_sanitize(err);
 		return rc;
 	}
 	rc = tn_nm_prepare(nm, &in, &p, &e);

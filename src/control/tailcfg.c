@@ -64,6 +64,16 @@ void tn_tc_err_text(const struct tn_tc_err *e, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", e->path, e->msg);
 	else
 		snprintf(err, errlen, "%s", e->msg);
+	tn_tc_err_sanitize(err);
+}
+
+void tn_tc_err_sanitize(char *err)
+{
+	/* Paths quote map keys from the input; keep them off the log's
+	 * control characters. */
+	for (; *err; err++)
+		if ((unsigned char)*err < 0x20 || *err == 0x7f)
+			*err = '?';
 }
 
 /* --- strings -------------------------------------------------------------- */

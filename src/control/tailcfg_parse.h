@@ -35,8 +35,10 @@ int tn_tc_nomem(struct tn_tc_err *e);
  * without the dot). */
 void tn_tc_prefix(struct tn_tc_err *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* Writes "path: msg" (or "msg") into err[0..errlen). */
+/* Writes "path: msg" (or "msg") into err[0..errlen), sanitised. */
 void tn_tc_err_text(const struct tn_tc_err *e, char *err, size_t errlen);
+/* Replaces control characters (from quoted input) with '?'. */
+void tn_tc_err_sanitize(char *err);
 
 /* obj's field, or NULL when absent or null. */
 static inline json_t *tn_tc_field(json_t *obj, const char *field)

@@ -567,6 +567,8 @@ int tn_tailcfg_register_response_parse(struct tn_tailcfg_register_response *out,
 	if (!root) {
 		snprintf(err, errlen, "RegisterResponse: invalid JSON at line %d column %d: %s",
 			 jerr.line, jerr.column, jerr.text);
+		if (err && errlen)
+			tn_tc_err_sanitize(err);
 		return -EBADMSG;
 	}
 	rc = parse_register_response(&e, out, root);

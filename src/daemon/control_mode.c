@@ -15,6 +15,7 @@
 #include "crypto/crypto.h"
 #include "crypto/keys.h"
 #include "event/loop.h"
+#include "ipn/engine.h"
 #include "ipn/store.h"
 #include "util/atomicfile.h"
 #include "util/log.h"
@@ -26,6 +27,10 @@ struct node {
 	struct tn_store *store;
 	struct tn_store_keys keys;
 	struct tn_control *control;
+	struct tn_engine *engine;
+	struct tn_timer *status_timer;
+	struct tn_engine_stats last_stats;
+	int home_derp;
 	const char *backend_state;
 	char auth_url[512];
 	char error[512];
@@ -89,11 +94,24 @@ static void write_status(struct node *nd)
 	if (nm)
 		for (size_t i = 0; i < nm->n_peers; i++)
 			json_array_append_new(peers, node_json(nm->peers[i]));
-	st = json_pack("{ss ss ss so so si}", "BackendState", nd->backend_state,
+	st = json_pack("{ss ss ss so so si si}", "BackendState", nd->backend_state,
 		       "AuthURL", nd->auth_url, "Error", nd->error,
 		       "Self", nm && nm->self ? node_json(nm->self) : json_null(),
 		       "Peers", peers,
-		       "Reconnects", nd->control ? (int)tn_control_reconnects(nd->control) : 0);
+		       "Reconnects", nd->control ? (int)tn_control_reconnects(nd->control) : 0,
+		       "HomeDERP", nd->home_derp);
+	if (st && nd->engine) {
+		struct tn_engine_stats es;
+
+		tn_engine_stats(nd->engine, &es);
+		json_object_set_new(st, "Engine",
+				    json_pack("{sI sI sI sI sI sI}", "Peers", (json_int_t)es.peers,
+					      "RxPackets", (json_int_t)es.rx_packets,
+					      "TxPackets", (json_int_t)es.tx_packets,
+					      "DERPSent", (json_int_t)es.derp_sent,
+					      "DERPReceived", (json_int_t)es.derp_received,
+					      "Drops", (json_int_t)es.drops));
+	}
 	text = st ? json_dumps(st, JSON_INDENT(1) | JSON_SORT_KEYS) : NULL;
 	json_decref(st);
 	if (!text)
@@ -124,7 +142,15 @@ static void on_netmap(void *arg, const struct tn_netmap *nm, const struct tn_net
 {
 	struct node *nd = arg;
 
+	int home;
+
 	tn_log_info("tailnetd", "netmap: %zu peers%s", nm->n_peers, ch->peers_full ? " (full)" : "");
+	home = tn_engine_apply(nd->engine, nm);
+	if (home != nd->home_derp) {
+		/* Peers reach us through our home region: tell the server. */
+		nd->home_derp = home;
+		tn_control_set_endpoints(nd->control, NULL, NULL, 0, (uint16_t)home);
+	}
 	write_status(nd);
 }
 
@@ -135,9 +161,25 @@ static void on_node_key(void *arg, const uint8_t node_priv[32], const uint8_t ol
 
 	memcpy(nd->keys.node, node_priv, 32);
 	memcpy(nd->keys.old_node, old_node_priv, 32);
+	tn_engine_set_node_key(nd->engine, node_priv);
 	nd->keys.has_old_node = true;
 	if (tn_store_save_keys(nd->store, &nd->keys, err, sizeof(err)) < 0)
 		tn_log_err("tailnetd", "saving the new node key: %s", err);
+}
+
+/* Counters move without netmap changes: refresh status.json when they do. */
+#define STATUS_REFRESH_NS (1000 * 1000000ULL)
+
+static void refresh_status(struct tn_timer *t, void *arg)
+{
+	struct node *nd = arg;
+	struct tn_engine_stats es;
+
+	tn_engine_stats(nd->engine, &es);
+	if (memcmp(&es, &nd->last_stats, sizeof(es))) {
+		nd->last_stats = es;
+		write_status(nd);
+	}
 }
 
 static void on_stop(struct tn_loop *loop, int signo, void *arg)
@@ -229,6 +271,10 @@ int tn_control_mode_run(const struct tn_control_mode_opts *o)
 
 	if (!(nd.loop = tn_loop_new()))
 		goto out;
+	if (!(nd.engine = tn_engine_new(nd.loop, nd.keys.node, o->tun, err, sizeof(err)))) {
+		fprintf(stderr, "tailnetd: %s\n", err);
+		goto out;
+	}
 	nd.control = tn_control_new(nd.loop, &co, &cbs, &nd);
 	tn_crypto_wipe(&co, sizeof(co));
 	if (!nd.control) {
@@ -242,6 +288,8 @@ int tn_control_mode_run(const struct tn_control_mode_opts *o)
 		goto out;
 	nd.backend_state = "Starting";
 	write_status(&nd);
+	if ((nd.status_timer = tn_timer_new(nd.loop, refresh_status, &nd)))
+		tn_timer_arm(nd.status_timer, STATUS_REFRESH_NS, STATUS_REFRESH_NS);
 	tn_control_start(nd.control);
 	rc = tn_loop_run(nd.loop) < 0 ? 1 : 0;
 out:
@@ -249,7 +297,9 @@ out:
 		tn_crypto_wipe(authkey, strlen(authkey));
 		free(authkey);
 	}
+	tn_timer_free(nd.status_timer);
 	tn_control_free(nd.control);
+	tn_engine_free(nd.engine);
 	tn_loop_free(nd.loop);
 	tn_store_keys_wipe(&nd.keys);
 	tn_store_free(nd.store);

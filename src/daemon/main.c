@@ -87,6 +87,7 @@ int main(int argc, char **argv)
 	}
 	if (wg_config)
 		return tn_wg_mode_run(wg_config, tun);
+	cm.tun = tun;
 	if (cm.login_server) {
 		if (!cm.statedir) {
 			fprintf(stderr, "tailnetd: --login-server needs --statedir\n");

@@ -2,7 +2,8 @@
  *
  * The input is one or more messages separated by NUL bytes (a NUL never
  * occurs in valid JSON text), applied in order to one netmap, so a full
- * map followed by deltas exercises the merge rules.  Whatever the bytes:
+ * map followed by deltas exercises the merge rules; an empty message
+ * starts a new map session instead (tn_netmap_session_start).  Whatever the bytes:
  * no crash, a failed apply says why and changes nothing, and after every
  * apply the peer array is sorted, unique and agrees with the ID table,
  * the effective filter is the chunks joined, and the change lists are
@@ -21,6 +22,14 @@ static void check_ids(const int64_t *ids, size_t n)
 {
 	for (size_t i = 1; i < n; i++)
 		if (ids[i - 1] >= ids[i])
+			__builtin_trap();
+}
+
+/* Error texts quote keys from the input: never with control characters. */
+static void check_err(const char *err)
+{
+	for (const char *c = err; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
 			__builtin_trap();
 }
 
@@ -79,13 +88,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		char err[TN_TAILCFG_ERR_MAX], before[512], after[512];
 		int rc;
 
+		if (!len && nul) {
+			tn_netmap_session_start(nm);
+			p = nul + 1;
+			continue;
+		}
 		summary(nm, before, sizeof(before));
-		err[0] = 'x';
+		err[0] = '\x01';   /* must be overwritten on failure */
 		rc = tn_netmap_apply(nm, p, len, &c, err, sizeof(err));
 		if (rc) {
 			summary(nm, after, sizeof(after));
-			if (!err[0] || err[0] == 'x' || strcmp(before, after))
+			if (!err[0] || err[0] == '\x01' || strcmp(before, after))
 				__builtin_trap();
+			check_err(err);
 			if (c.n_peers_added || c.n_peers_removed || c.n_peers_changed ||
 			    c.self || c.has_ping)
 				__builtin_trap();

@@ -25,9 +25,9 @@ class TailnetdNode:
     def status_path(self):
         return os.path.join(self.statedir, "status.json")
 
-    def start(self, login_server, authkey=None, hostname=None, extra=()):
+    def start(self, login_server, authkey=None, hostname=None, extra=(), tun="tailnet0"):
         argv = [tailnetd_path(), "--statedir", self.statedir, "--login-server", login_server,
-                "--hostname", hostname or self.name, "--verbose", *extra]
+                "--hostname", hostname or self.name, "--tun", tun, "--verbose", *extra]
         if authkey:
             argv += ["--authkey", authkey]
         self.proc = self.ns.popen(f"tailnetd-{self.name}", argv)
@@ -51,6 +51,12 @@ class TailnetdNode:
         for p in self.status().get("Peers") or []:
             if p.get("HostName") == hostname:
                 return p
+        return None
+
+    def ip4(self):
+        for a in (self.status().get("Self") or {}).get("Addresses", []):
+            if "." in a:
+                return a.split("/")[0]
         return None
 
     def logout(self):

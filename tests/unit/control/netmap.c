@@ -655,6 +655,58 @@ static void keepalive_ping_popup(void **state)
 	tn_netmap_free(nm);
 }
 
+static void new_session_starts_from_nothing(void **state)
+{
+	struct tn_netmap *nm = loaded();
+	struct tn_netmap_changes c;
+
+	apply_ok(nm, "{\"PacketFilters\":{\"old\":[{\"SrcIPs\":[\"9.9.9.9\"]}]}}");
+	assert_int_equal(nm->n_filter_chunks, 2);
+
+	/* Same stream: a message without Peers changes no peers. */
+	apply_ok(nm, "{\"Domain\":\"tailnet.test\"}");
+	assert_int_equal(nm->n_peers, 3);
+
+	/* New stream; its first message (headscale, no peers left) carries
+	 * no Peers: everything it does not mention is gone. */
+	tn_netmap_session_start(nm);
+	apply_c(nm, "{\"KeepAlive\":true}", &c);   /* keep-alives do not count */
+	tn_netmap_changes_free(&c);
+	assert_int_equal(nm->n_peers, 3);
+	apply_c(nm, "{\"Node\":{\"ID\":1,\"Name\":\"self.tailnet.test.\"},"
+		"\"PacketFilters\":{\"base\":[{\"SrcIPs\":[\"*\"],\"DstPorts\":[{\"IP\":\"*\","
+		"\"Ports\":{\"First\":0,\"Last\":65535}}]}]},"
+		"\"UserProfiles\":[{\"ID\":1,\"LoginName\":\"alice\"}],"
+		"\"DERPMap\":{\"HomeParams\":{}}}", &c);
+	assert_ids(c.peers_removed, c.n_peers_removed, IDS(2, 3, 5));
+	assert_true(c.self && c.filter && c.user_profiles && c.derp_map && c.dns && c.domain);
+	tn_netmap_changes_free(&c);
+	assert_int_equal(nm->n_peers, 0);
+	assert_int_equal(nm->n_filter_chunks, 1);       /* "old" did not survive */
+	assert_string_equal(nm->filter_chunks[0].name, "base");
+	assert_int_equal(tn_netmap_user_count(nm), 1);
+	assert_null(tn_netmap_user(nm, 2));
+	assert_int_equal(nm->derp_map->n_regions, 0);   /* no inherited regions */
+	assert_null(nm->dns);
+	assert_string_equal(nm->domain, "");
+
+	/* Back to merging: the next message is a delta again. */
+	apply_ok(nm, "{\"PeersChanged\":[{\"ID\":8}]}");
+	apply_ok(nm, "{\"PeersChanged\":[{\"ID\":9}]}");
+	assert_int_equal(nm->n_peers, 2);
+
+	/* A fresh session whose first message has Peers and no filter. */
+	tn_netmap_session_start(nm);
+	apply_c(nm, "{\"Peers\":[{\"ID\":9}],\"PeersChanged\":[{\"ID\":10}]}", &c);
+	assert_ids(c.peers_removed, c.n_peers_removed, IDS(8));
+	assert_true(c.filter);
+	tn_netmap_changes_free(&c);
+	assert_false(nm->filter_set);
+	assert_int_equal(nm->n_filter, 0);
+	assert_int_equal(nm->n_peers, 1);
+	tn_netmap_free(nm);
+}
+
 /* --- failure -------------------------------------------------------------- */
 
 static void bad_delta_changes_nothing(void **state)
@@ -750,7 +802,14 @@ static void malformed_rejected(void **state)
 	/* Not JSON at all, truncated, a NUL inside, trailing garbage. */
 	assert_int_equal(tn_netmap_apply(nm, "{\"Peers\":[", 10, NULL, err, sizeof(err)),
 			 -EBADMSG);
-	assert_non_null(strstr(err, "MapResponse: invalid JSON at line 1"));
+	assert_string_equal(err, "MapResponse: invalid JSON at byte 10");
+	apply_err(nm, "{\"Domain\":tru}", "Domain: invalid JSON at line 1 column 3: invalid token near 'tru'");
+	apply_err(nm, "{\"Peers\":[{\"ID\":9},{\"ID\":9,}]}",
+		  "Peers[1]: invalid JSON: string or '}' expected near '}'");
+	apply_err(nm, "{\"Peers\":[{\"ID\":9}],}", "MapResponse: invalid JSON at byte 20");
+	apply_err(nm, "{\"Peers\":[{\"ID\":9},]}", "Peers: invalid JSON near byte 10 of the array");
+	apply_err(nm, "{\"Domain\":\"x\"} x", "MapResponse: invalid JSON at byte 15");
+	apply_err(nm, " 5", "MapResponse: not a JSON object");
 	assert_int_equal(tn_netmap_apply(nm, "{\"Domain\":\"a\\u0000b\"}", 21, NULL, err,
 					 sizeof(err)), -EBADMSG);
 	assert_int_equal(tn_netmap_apply(nm, "{} {}", 5, NULL, err, sizeof(err)), -EBADMSG);
@@ -759,6 +818,11 @@ static void malformed_rejected(void **state)
 	assert_int_equal(tn_netmap_apply(nm, "{\"Domain\":\"z\"}garbage", 14, NULL, err,
 					 sizeof(err)), 0);
 	assert_string_equal(nm->domain, "z");
+	/* Escaped keys are decoded as Go does; duplicate keys: the last wins. */
+	apply_ok(nm, "{\"\\u0050eers\":[{\"ID\":77}],\"Domain\":\"a\",\"Dom\\u0061in\":\"b\"}");
+	assert_int_equal(nm->n_peers, 1);
+	assert_int_equal(nm->peers[0]->id, 77);
+	assert_string_equal(nm->domain, "b");
 	/* No err buffer is fine too. */
 	assert_int_equal(tn_netmap_apply(nm, "nope", 4, NULL, NULL, 0), -EBADMSG);
 	tn_netmap_free(nm);
@@ -815,6 +879,7 @@ int main(void)
 		cmocka_unit_test(user_profiles_and_domain),
 		cmocka_unit_test(self_node_updates),
 		cmocka_unit_test(keepalive_ping_popup),
+		cmocka_unit_test(new_session_starts_from_nothing),
 		cmocka_unit_test(bad_delta_changes_nothing),
 		cmocka_unit_test(malformed_rejected),
 		cmocka_unit_test(limits_refused),

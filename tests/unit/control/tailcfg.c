@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "control/tailcfg.h"
+#include "control/tailcfg_scan.h"
 
 /* What Go 1.26's encoding/json writes for the same tailcfg structs
  * (tailscale.com v1.98.10; generated with a throw-away Go program that
@@ -471,7 +472,10 @@ static void node_parse_fields(void **state)
 	assert_int_equal(n.home_derp, 901);
 	assert_string_equal(n.hostname, "seven");
 	assert_string_equal(n.os, "linux");
-	assert_non_null(json_object_get(n.hostinfo, "Services"));
+	/* Without the raw text, Hostinfo is re-serialised compactly. */
+	assert_string_equal(n.hostinfo, "{\"Hostname\":\"seven\",\"OS\":\"linux\","
+			    "\"Services\":[{\"Proto\":\"peerapi4\",\"Port\":1}]}");
+	assert_int_equal(n.hostinfo_len, strlen(n.hostinfo));
 	assert_int_equal(n.cap, 113);
 	assert_int_equal(n.online, TN_TAILCFG_FALSE);
 	assert_int_equal(n.n_cap_map, 2);
@@ -653,6 +657,67 @@ static void dns_config_parse(void **state)
 	json_decref(v);
 }
 
+static void scanner_walks_structure(void **state)
+{
+	static const char obj[] =
+		" {\"a\" : \"x\\\"}\\\\\" , \"b\":[1,{\"c\":\"]\"}], \"\\u0063\":-1.5e3 ,\"d\":{}} ";
+	struct tn_jscan s;
+	struct tn_jspan k, v;
+	char deep[2 * TN_JSCAN_MAX_DEPTH + 8];
+	size_t n = 0;
+
+	assert_int_equal(tn_jscan_open(&s, obj, strlen(obj), '{'), 0);
+	assert_int_equal(tn_jscan_member(&s, &k, &v), 1);
+	assert_true(tn_jscan_key_is(&k, "a"));
+	assert_int_equal(v.len, 8);             /* "x\"}\\" with its quotes */
+	assert_memory_equal(v.p, "\"x\\\"}\\\\\"", 8);
+	assert_int_equal(tn_jscan_member(&s, &k, &v), 1);
+	assert_true(tn_jscan_key_is(&k, "b"));
+	assert_int_equal(v.len, 13);
+	assert_int_equal(tn_jscan_member(&s, &k, &v), 1);
+	assert_false(tn_jscan_key_plain(&k));
+	assert_true(tn_jscan_key_is(&k, "c"));    /* "\u0063" decoded */
+	assert_memory_equal(v.p, "-1.5e3", v.len);
+	assert_int_equal(tn_jscan_member(&s, &k, &v), 1);
+	assert_memory_equal(v.p, "{}", 2);
+	assert_int_equal(tn_jscan_member(&s, &k, &v), 0);
+	assert_int_equal(tn_jscan_finish(&s), 0);
+	assert_true(tn_jscan_find(obj, strlen(obj), "b", &v));
+	assert_false(tn_jscan_find(obj, strlen(obj), "z", &v));
+
+	/* Broken structure is reported, never read past. */
+	static const char *const bad[] = {
+		"{\"a\" 1}", "{\"a\":}", "{\"a\":1,}", "{\"a\":1 \"b\":2}",
+		"{\"a\":\"x}", "{\"a\":[1,2}", "{\"a\":1]", "{a:1}", "{\"a\":1",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int rc;
+
+		assert_int_equal(tn_jscan_open(&s, bad[i], strlen(bad[i]), '{'), 0);
+		while ((rc = tn_jscan_member(&s, &k, &v)) == 1)
+			;
+		if (rc == 0 && !tn_jscan_finish(&s))
+			fail_msg("accepted %s", bad[i]);
+	}
+	/* Nesting deeper than Jansson allows. */
+	for (int i = 0; i <= TN_JSCAN_MAX_DEPTH; i++)
+		deep[n++] = '[';
+	deep[n++] = ']';
+	assert_int_equal(tn_jscan_open(&s, deep, n, '['), 0);
+	assert_int_equal(tn_jscan_element(&s, &v), -EBADMSG);
+	/* Arrays. */
+	assert_int_equal(tn_jscan_open(&s, "[ ]", 3, '['), 0);
+	assert_int_equal(tn_jscan_element(&s, &v), 0);
+	assert_int_equal(tn_jscan_open(&s, "[1 , \"2\",null]", 15, '['), 0);
+	assert_int_equal(tn_jscan_element(&s, &v), 1);
+	assert_int_equal(tn_jscan_element(&s, &v), 1);
+	assert_memory_equal(v.p, "\"2\"", 3);
+	assert_int_equal(tn_jscan_element(&s, &v), 1);
+	assert_memory_equal(v.p, "null", 4);
+	assert_int_equal(tn_jscan_element(&s, &v), 0);
+	assert_int_equal(tn_jscan_open(&s, "{}", 2, '['), -EBADMSG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -672,6 +737,7 @@ int main(void)
 		cmocka_unit_test(filter_rules),
 		cmocka_unit_test(derp_map_parse),
 		cmocka_unit_test(dns_config_parse),
+		cmocka_unit_test(scanner_walks_structure),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,195 @@
+#include "ipn/engine.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/crypto.h"
+#include "magicsock/magicsock.h"
+#include "net/tun.h"
+#include "util/log.h"
+#include "wg/device.h"
+#include "wg/tun_pump.h"
+
+/* The tailnet's address ranges (protocol.md §10.2): routed into the TUN. */
+static const uint8_t cgnat4[4] = { 100, 64, 0, 0 };
+static const uint8_t ula6[16] = { 0xfd, 0x7a, 0x11, 0x5c, 0xa1, 0xe0 };
+
+struct tn_engine {
+	struct tn_loop *loop;
+	struct tn_tun tun;
+	struct tn_tun_pump pump;
+	struct tn_wg_device *dev;
+	struct tn_magicsock *ms;
+	struct tn_tailcfg_prefix *addrs;  /* addresses on the TUN */
+	size_t n_addrs;
+	size_t n_peers;
+};
+
+struct tn_engine *tn_engine_new(struct tn_loop *loop, const uint8_t node_priv[32],
+				const char *tun_name, char *err, size_t errlen)
+{
+	struct tn_engine *e = calloc(1, sizeof(*e));
+	int r;
+
+	if (!e) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	e->loop = loop;
+	e->tun.fd = -1;
+	if ((r = tn_tun_open(&e->tun, tun_name, TN_TUN_DEFAULT_MTU, true)) < 0) {
+		snprintf(err, errlen, "TUN device %s: %s", tun_name, strerror(-r));
+		goto fail;
+	}
+	if ((r = tn_tun_add_route(&e->tun, AF_INET, cgnat4, 10)) < 0 ||
+	    (r = tn_tun_add_route(&e->tun, AF_INET6, ula6, 48)) < 0) {
+		snprintf(err, errlen, "routes into %s: %s", e->tun.name, strerror(-r));
+		goto fail;
+	}
+	if (!(e->ms = tn_magicsock_new(loop, node_priv)) ||
+	    !(e->dev = tn_wg_device_new(loop, &tn_magicsock_path_ops, e->ms, tn_tun_pump_deliver,
+					&e->pump))) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	tn_magicsock_set_device(e->ms, e->dev);
+	tn_wg_device_set_mtu(e->dev, e->tun.mtu);
+	tn_tun_pump_init(&e->pump, &e->tun, e->dev, NULL, NULL);
+	if ((r = tn_wg_device_set_private_key(e->dev, node_priv)) < 0 ||
+	    (r = tn_loop_add_fd(loop, e->tun.fd, TN_EV_READ, tn_tun_pump_on_readable, &e->pump)) < 0) {
+		snprintf(err, errlen, "WireGuard device: %s", strerror(-r));
+		goto fail;
+	}
+	tn_log_info("engine", "TUN %s up (offloads %s)", e->tun.name, e->tun.vnet ? "on" : "off");
+	return e;
+fail:
+	tn_engine_free(e);
+	return NULL;
+}
+
+static void remove_peer(struct tn_engine *e, struct tn_wg_peer *p)
+{
+	tn_magicsock_forget_peer(e->ms, p);
+	tn_wg_peer_remove(p);
+}
+
+void tn_engine_free(struct tn_engine *e)
+{
+	if (!e)
+		return;
+	if (e->tun.fd >= 0)
+		tn_loop_del_fd(e->loop, e->tun.fd);
+	/* Peers hold magicsock path data: free it before the device goes. */
+	if (e->dev) {
+		struct tn_wg_peer **peers = NULL;
+		size_t n = tn_wg_device_peers(e->dev, &peers);
+
+		for (size_t i = 0; i < n; i++)
+			tn_magicsock_forget_peer(e->ms, peers[i]);
+		free(peers);
+	}
+	tn_wg_device_free(e->dev);
+	tn_magicsock_free(e->ms);
+	tn_tun_close(&e->tun);
+	free(e->addrs);
+	free(e);
+}
+
+static bool has_prefix(const struct tn_tailcfg_prefix *set, size_t n, const struct tn_tailcfg_prefix *p)
+{
+	for (size_t i = 0; i < n; i++)
+		if (set[i].family == p->family && set[i].bits == p->bits &&
+		    !memcmp(set[i].addr, p->addr, p->family == AF_INET ? 4 : 16))
+			return true;
+	return false;
+}
+
+static void apply_self(struct tn_engine *e, const struct tn_tailcfg_node *self)
+{
+	struct tn_tailcfg_prefix *n;
+
+	for (size_t i = 0; i < self->n_addresses; i++) {
+		const struct tn_tailcfg_prefix *a = &self->addresses[i];
+		int r;
+
+		if (has_prefix(e->addrs, e->n_addrs, a))
+			continue;
+		r = tn_tun_add_address(&e->tun, a->family, a->addr, a->bits);
+		if (r < 0) {
+			tn_log_warn("engine", "adding an address to %s: %s", e->tun.name, strerror(-r));
+			continue;
+		}
+		if (!(n = realloc(e->addrs, (e->n_addrs + 1) * sizeof(*n))))
+			return;
+		e->addrs = n;
+		e->addrs[e->n_addrs++] = *a;
+	}
+}
+
+static void apply_peer(struct tn_engine *e, const struct tn_tailcfg_node *node)
+{
+	struct tn_wg_peer *p = tn_wg_peer_lookup(e->dev, node->key);
+	int r;
+
+	if (!p && (r = tn_wg_peer_add(e->dev, node->key, NULL, &p)) < 0) {
+		tn_log_warn("engine", "peer %s: %s", node->name, strerror(-r));
+		return;
+	}
+	tn_wg_peer_clear_allowed_ips(p);
+	for (size_t i = 0; i < node->n_allowed_ips; i++) {
+		const struct tn_tailcfg_prefix *a = &node->allowed_ips[i];
+
+		tn_wg_peer_add_allowed_ip(p, a->family, a->addr, a->bits);
+	}
+	tn_magicsock_set_peer(e->ms, p, node->home_derp);
+}
+
+int tn_engine_apply(struct tn_engine *e, const struct tn_netmap *nm)
+{
+	struct tn_wg_peer **peers = NULL;
+	size_t n;
+	int home;
+
+	if (nm->self)
+		apply_self(e, nm->self);
+	home = tn_magicsock_set_derp_map(e->ms, nm->derp_map);
+	/* Remove device peers the netmap no longer has (or has expired). */
+	n = tn_wg_device_peers(e->dev, &peers);
+	for (size_t i = 0; i < n; i++) {
+		const uint8_t *key = tn_wg_peer_public_key(peers[i]);
+		bool keep = false;
+
+		for (size_t j = 0; j < nm->n_peers && !keep; j++)
+			keep = !nm->peers[j]->expired && !memcmp(nm->peers[j]->key, key, 32);
+		if (!keep)
+			remove_peer(e, peers[i]);
+	}
+	free(peers);
+	for (size_t j = 0; j < nm->n_peers; j++)
+		if (!nm->peers[j]->expired)
+			apply_peer(e, nm->peers[j]);
+	e->n_peers = tn_wg_device_peers(e->dev, NULL);
+	return home;
+}
+
+int tn_engine_set_node_key(struct tn_engine *e, const uint8_t node_priv[32])
+{
+	return tn_wg_device_set_private_key(e->dev, node_priv);
+}
+
+void tn_engine_stats(const struct tn_engine *e, struct tn_engine_stats *out)
+{
+	const struct tn_wg_stats *s = tn_wg_device_stats(e->dev);
+	const struct tn_magicsock_stats *m = tn_magicsock_stats(e->ms);
+
+	out->peers = e->n_peers;
+	out->rx_packets = s->rx_packets;
+	out->tx_packets = s->tx_packets;
+	out->derp_sent = m->derp_sent;
+	out->derp_received = m->derp_received;
+	out->drops = s->drop_malformed + s->drop_auth + s->drop_replay + s->drop_source +
+		     s->drop_no_peer + m->derp_send_drops + m->no_path;
+}

@@ -1,0 +1,40 @@
+/* The engine: a TUN device, the WireGuard device and magicsock, configured
+ * as a whole from the netmap (self addresses, peers with their keys,
+ * AllowedIPs and home DERP, the DERP map).  Each netmap change is applied
+ * by reconciling: peers no longer in the netmap are removed, new ones
+ * added, the rest updated in place — sessions survive.
+ *
+ * The engine owns its TUN, device and magicsock; the netmap is borrowed
+ * for the duration of tn_engine_apply (the DERP map until the next apply).
+ * Event-loop thread only.
+ */
+#ifndef TN_IPN_ENGINE_H
+#define TN_IPN_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "control/netmap.h"
+#include "event/loop.h"
+
+struct tn_engine;
+
+/* Opens the TUN (named tun_name) and the devices.  NULL with err set. */
+struct tn_engine *tn_engine_new(struct tn_loop *loop, const uint8_t node_priv[32],
+				const char *tun_name, char *err, size_t errlen);
+void tn_engine_free(struct tn_engine *e);
+
+/* Applies the netmap.  Returns the home DERP region (0: none yet). */
+int tn_engine_apply(struct tn_engine *e, const struct tn_netmap *nm);
+
+/* The node key changed (rotation): sessions restart under the new key. */
+int tn_engine_set_node_key(struct tn_engine *e, const uint8_t node_priv[32]);
+
+/* Counters for status output. */
+struct tn_engine_stats {
+	size_t peers;
+	uint64_t rx_packets, tx_packets, derp_sent, derp_received, drops;
+};
+void tn_engine_stats(const struct tn_engine *e, struct tn_engine_stats *out);
+
+#endif
