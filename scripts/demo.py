@@ -8,9 +8,9 @@
 
 n1 pings n2 over the tailnet, then fetches a page from n2 by its MagicDNS
 name through its SOCKS5 proxy; n1 and n2 are the official Go tailscaled.
-tailnetd (n3) registers with headscale and shows the netmap it received;
-it cannot carry traffic until magicsock lands, then n1 becomes
-`tailnetd` + `tnet up`, with the same steps.
+tailnetd (n3, TUN tailnet0) registers with headscale, shows its netmap, then
+pings n2 and fetches the same page across the tailnet through derper (its
+only path until disco lands).
 
 Everything is torn down at the end, also on Ctrl-C.
 """
@@ -76,9 +76,19 @@ def main(build_dir):
                 say(f"  tailnetd's netmap: {p['HostName']} {p['Key'][:20]}... {', '.join(p['Addresses'])} "
                     f"home DERP {p['HomeDERP']} online={p['Online']}")
 
-            say("what tailnetd will do here: replace n1 — `tailnetd` then "
-                f"`tnet up --authkey KEY --hostname n1 --login-server {net.login_server}`, "
-                "`tnet ping n2`, and the same curl through tailnetd's SOCKS5 proxy.")
+            def n3_ping():
+                r = h3.run(["ping", "-c", "3", "-i", "0.3", "-W", "3", b.ip4()], check=False)
+                return r.stdout if r.returncode == 0 else None
+            say(f"n3 (tailnetd): ping {b.ip4()}")
+            print(wait.until("tailnetd's ping to n2", n3_ping, timeout=30), end="")
+
+            def n3_fetch():
+                r = h3.run(["curl", "-sS", "--max-time", "10", f"http://{b.ip4()}:8000/index.txt"], check=False)
+                return r.stdout if r.returncode == 0 else None
+            say(f"n3 (tailnetd): curl http://{b.ip4()}:8000/index.txt")
+            print(wait.until("tailnetd's fetch from n2", n3_fetch, timeout=30), end="")
+
+            say("next for tailnetd: `tnet up` and the LocalAPI, its own SOCKS5 proxy, and direct paths (disco)")
             say("done; tearing the tailnet down")
             return 0
         except Exception as e:  # noqa: BLE001 - show the logs, then fail
