@@ -328,6 +328,9 @@ static int on_map_message(void *ctx, const uint8_t *msg, size_t len)
 		tn_control_answer_ping(c, &ch.ping);
 	if (!ch.keepalive_only && c->cbs.on_netmap)
 		c->cbs.on_netmap(c->arg, c->nm, &ch);
+	/* Running once the first map is in (and applied): it has our node. */
+	if (c->nm->self && c->state != TN_CONTROL_RUNNING && !c->dead)
+		tn_control_set_state(c, TN_CONTROL_RUNNING, NULL);
 	tn_netmap_changes_free(&ch);
 	return 0;
 }
@@ -337,10 +340,8 @@ static void map_response(void *arg, int status)
 	struct tn_control *c = arg;
 
 	c->map_status = status;
-	if (status == 200) {
-		tn_control_set_state(c, TN_CONTROL_RUNNING, NULL);
+	if (status == 200)
 		tn_timer_arm(c->watchdog, TN_CONTROL_WATCHDOG_NS, 0);
-	}
 }
 
 static int map_data(void *arg, const uint8_t *p, size_t len)

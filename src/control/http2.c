@@ -11,13 +11,19 @@
 #define STREAM_WINDOW (4 * 1024 * 1024)
 #define CONNECTION_WINDOW (16 * 1024 * 1024)
 
+struct request;
+
 struct tn_h2 {
 	nghttp2_session *s;
 	tn_h2_write_fn write;
 	void *ctx;
+	/* Open requests: nghttp2_session_del does not close its streams, so
+	 * tn_h2_free ends what is left here. */
+	struct request *open;
 };
 
 struct request {
+	struct request *next, *prev;
 	struct tn_h2_request_cbs cbs;
 	void *arg;
 	uint8_t *body;
@@ -71,6 +77,25 @@ static int on_data(nghttp2_session *s, uint8_t flags, int32_t id, const uint8_t 
 	return 0;
 }
 
+static void unlink_request(struct tn_h2 *h, struct request *rq)
+{
+	if (rq->prev)
+		rq->prev->next = rq->next;
+	else
+		h->open = rq->next;
+	if (rq->next)
+		rq->next->prev = rq->prev;
+}
+
+static void end_request(struct tn_h2 *h, struct request *rq, int error_code)
+{
+	unlink_request(h, rq);
+	if (rq->cbs.on_close)
+		rq->cbs.on_close(rq->arg, error_code);
+	free(rq->body);
+	free(rq);
+}
+
 static int on_close(nghttp2_session *s, int32_t id, uint32_t error_code, void *user)
 {
 	struct request *rq = nghttp2_session_get_stream_user_data(s, id);
@@ -78,10 +103,7 @@ static int on_close(nghttp2_session *s, int32_t id, uint32_t error_code, void *u
 	if (!rq)
 		return 0;
 	nghttp2_session_set_stream_user_data(s, id, NULL);
-	if (rq->cbs.on_close)
-		rq->cbs.on_close(rq->arg, (int)error_code);
-	free(rq->body);
-	free(rq);
+	end_request(user, rq, (int)error_code);
 	return 0;
 }
 
@@ -123,8 +145,9 @@ void tn_h2_free(struct tn_h2 *h)
 {
 	if (!h)
 		return;
-	/* nghttp2 closes the remaining streams: on_close runs for each. */
 	nghttp2_session_del(h->s);
+	while (h->open)
+		end_request(h, h->open, -1);
 	free(h);
 }
 
@@ -144,7 +167,6 @@ int32_t tn_h2_request(struct tn_h2 *h, const char *method, const char *authority
 	nghttp2_nv nva[5];
 	size_t nnv = 0;
 	nghttp2_data_provider prov = { .read_callback = read_body };
-	char len_buf[24];
 	int32_t id;
 
 	if (!rq)
@@ -166,13 +188,16 @@ int32_t tn_h2_request(struct tn_h2 *h, const char *method, const char *authority
 	nva[nnv++] = header(":path", path);
 	if (content_type)
 		nva[nnv++] = header("content-type", content_type);
-	(void)len_buf;
 	id = nghttp2_submit_request(h->s, NULL, nva, nnv, body_len ? &prov : NULL, rq);
 	if (id < 0) {
 		free(rq->body);
 		free(rq);
 		return -EPROTO;
 	}
+	rq->next = h->open;
+	if (h->open)
+		h->open->prev = rq;
+	h->open = rq;
 	return id;
 }
 

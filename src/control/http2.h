@@ -33,7 +33,8 @@ struct tn_h2_request_cbs {
 typedef int (*tn_h2_write_fn)(void *ctx, const uint8_t *p, size_t len);
 
 struct tn_h2 *tn_h2_new(tn_h2_write_fn write, void *ctx);
-/* Ends every open request (on_close with -1) and frees the session. */
+/* Frees the session, then ends every request still open (on_close with
+ * -1). */
 void tn_h2_free(struct tn_h2 *h);
 
 /* Submits a request; returns the stream id (> 0) or a negative errno.  The

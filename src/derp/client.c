@@ -38,7 +38,9 @@
 struct target {
 	char *node;          /* the node's Name ("" if unnamed) */
 	char *addr;          /* IP literal or host name to resolve */
-	char *host;          /* Host header and TLS SNI */
+	char *host;          /* Host header */
+	char *sni;           /* TLS server name: the host name, NULL for none
+				(then tn_conn sends none for an IP literal) */
 	char *cert_name;     /* NULL, a name, or "sha256-raw:<hex>" */
 	uint16_t port;
 	bool insecure;
@@ -120,6 +122,7 @@ static void release(struct tn_derp_client *c)
 		free(c->targets[i].node);
 		free(c->targets[i].addr);
 		free(c->targets[i].host);
+		free(c->targets[i].sni);
 		free(c->targets[i].cert_name);
 	}
 	free(c->targets);
@@ -129,8 +132,9 @@ static void release(struct tn_derp_client *c)
 	free(c);
 }
 
-/* Entered from the loop (a connection event or a timer).  Returns true if
- * the client was freed meanwhile and is gone. */
+/* Around every entry from the loop (a connection event or a timer): a
+ * tn_derp_client_free from a user callback inside only marks the client,
+ * and the memory goes when the outermost entry leaves. */
 static void enter(struct tn_derp_client *c)
 {
 	c->depth++;
@@ -547,11 +551,11 @@ static void start_attempt(struct tn_derp_client *c)
 {
 	const struct target *tg = target(c);
 	struct tn_tls_opts tls = {
-		.server_name = tg->host,
+		.server_name = tg->sni,
 		.insecure = tg->insecure,
 	};
-	uint64_t timeout = tg->last_of_node && c->cur + 1 == c->n_targets
-				   ? TN_DERP_CONNECT_TIMEOUT_NS : TN_DERP_NODE_DIAL_TIMEOUT_NS;
+	uint64_t timeout = c->cur + 1 == c->n_targets ? TN_DERP_CONNECT_TIMEOUT_NS
+						      : TN_DERP_NODE_DIAL_TIMEOUT_NS;
 	int r;
 
 	if (tg->cert_name) {
@@ -602,11 +606,13 @@ static int add_target(struct tn_derp_client *c, const struct tn_tailcfg_derp_nod
 	t->node = dupstr(n->name);
 	t->addr = dupstr(addr);
 	t->host = dupstr(host);
+	t->sni = n->host_name && n->host_name[0] ? strdup(n->host_name) : NULL;
 	t->cert_name = n->cert_name && n->cert_name[0] ? strdup(n->cert_name) : NULL;
 	t->port = n->derp_port > 0 && n->derp_port <= 65535 ? (uint16_t)n->derp_port : 443;
 	t->insecure = n->insecure_for_tests;
 	c->n_targets++;
-	if (!t->node || !t->addr || !t->host || (n->cert_name && n->cert_name[0] && !t->cert_name))
+	if (!t->node || !t->addr || !t->host || (n->host_name && n->host_name[0] && !t->sni) ||
+	    (n->cert_name && n->cert_name[0] && !t->cert_name))
 		return -ENOMEM;
 	return 0;
 }
@@ -672,12 +678,9 @@ struct tn_derp_client *tn_derp_client_new(struct tn_loop *loop,
 	if (region->n_nodes && region->nodes[0].name &&
 	    !(c->ideal_node = strdup(region->nodes[0].name)))
 		goto fail;
-	if ((r = build_targets(c, region)) < 0) {
-		if (r == -EINVAL)
-			tn_log_err(MOD, "derp-%d: no node to connect to (no nodes, all STUN-only, "
-				   "or both address families disabled)", c->region);
+	/* -EINVAL: nothing to dial (the caller reports it; see client.h). */
+	if ((r = build_targets(c, region)) < 0)
 		goto fail;
-	}
 	r = -ENOMEM;
 	if (!(c->txbuf = malloc(TN_DERP_SEND_PACKET_LEN(TN_DERP_MAX_PACKET))) ||
 	    !(c->teardown = tn_timer_new(loop, on_teardown, c)) ||

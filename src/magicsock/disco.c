@@ -253,7 +253,7 @@ int tn_disco_seal_afternm(uint8_t *out, size_t outcap, const uint8_t my_pub[TN_D
 
 /* Opens with either key form: shared, or (sender key in pkt, my_priv). */
 static int unseal(struct tn_disco_msg *m, const uint8_t *pkt, size_t len, const uint8_t *my_priv,
-		 const uint8_t *shared)
+		  const uint8_t *shared)
 {
 	uint8_t stackbuf[STACK_PAYLOAD], *payload;
 	size_t plen;

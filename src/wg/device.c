@@ -28,9 +28,11 @@ struct tn_wg_device *tn_wg_device_new(struct tn_loop *loop, const struct tn_wg_p
 	dev->mtu = DEFAULT_MTU;
 	dev->scratch_len = TN_WG_DATA_MIN_LEN + MAX_MTU + 16;
 	dev->scratch = malloc(dev->scratch_len);
+	dev->rx_scratch_len = 65536;
+	dev->rx_scratch = malloc(dev->rx_scratch_len);
 	dev->ratelimiter = tn_wg_ratelimiter_new();
 	tn_wg_allowedips_init(&dev->aips);
-	if (!dev->scratch || !dev->ratelimiter) {
+	if (!dev->scratch || !dev->rx_scratch || !dev->ratelimiter) {
 		tn_wg_device_free(dev);
 		return NULL;
 	}
@@ -48,6 +50,7 @@ void tn_wg_device_free(struct tn_wg_device *dev)
 	tn_wg_allowedips_free(&dev->aips);
 	tn_wg_ratelimiter_free(dev->ratelimiter);
 	free(dev->scratch);
+	free(dev->rx_scratch);
 	tn_crypto_wipe(&dev->id, sizeof(dev->id));
 	tn_crypto_wipe(&dev->cookie_checker, sizeof(dev->cookie_checker));
 	free(dev);
@@ -269,7 +272,8 @@ size_t tn_wg_device_peers(struct tn_wg_device *dev, struct tn_wg_peer ***out)
 		*out = malloc((dev->npeers ? dev->npeers : 1) * sizeof(**out));
 		if (!*out)
 			return 0;
-		memcpy(*out, dev->peers, dev->npeers * sizeof(**out));
+		if (dev->npeers)
+			memcpy(*out, dev->peers, dev->npeers * sizeof(**out));
 	}
 	return dev->npeers;
 }

@@ -110,7 +110,8 @@ void *tn_wg_peer_path_data(const struct tn_wg_peer *peer);
 int tn_wg_device_send(struct tn_wg_device *dev, const uint8_t *pkt, size_t len);
 
 /* Processes one inbound datagram from src (may be NULL for paths without
- * addresses).  buf is decrypted in place.  Malformed or unauthenticated
+ * addresses).  buf is decrypted in place (if it is not 8-byte aligned, in
+ * an aligned copy).  Malformed or unauthenticated
  * input is dropped and counted; returns 0 or the negative errno of the
  * drop. */
 int tn_wg_device_receive(struct tn_wg_device *dev, uint8_t *buf, size_t len,

@@ -96,6 +96,8 @@ struct tn_wg_device {
 	uint64_t drop_log_time;        /* rate limit of the debug drop log */
 	uint8_t *scratch;              /* one datagram being built */
 	size_t scratch_len;
+	uint8_t *rx_scratch;           /* an aligned copy of a misaligned datagram */
+	size_t rx_scratch_len;
 };
 
 /* Handshakes per second above which the device is "under load": mac2 is

@@ -2,6 +2,7 @@
  * and transport data (open, replay window, cryptokey source check). */
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "crypto/crypto.h"
@@ -290,6 +291,17 @@ int tn_wg_device_receive(struct tn_wg_device *dev, uint8_t *buf, size_t len,
 			 const struct tn_wg_endpoint *src)
 {
 	uint32_t type;
+
+	/* The message structs need 8-byte alignment; a relay frame (DERP's
+	 * 37 bytes of header and key) does not give it. */
+	if ((uintptr_t)buf & 7) {
+		if (len > dev->rx_scratch_len) {
+			dev->stats.drop_malformed++;
+			return -EMSGSIZE;
+		}
+		memcpy(dev->rx_scratch, buf, len);
+		buf = dev->rx_scratch;
+	}
 
 	if (len < 4 || !dev->has_identity)
 		goto malformed;

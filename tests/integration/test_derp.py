@@ -129,3 +129,26 @@ def test_packets_both_ways_and_derper_restart(derp_bed):
     log = open(echo.proc.logpath, errors="replace").read()
     assert "reconnecting in" in log
     assert "nodekey:" not in log and "privkey:" not in log
+
+
+def test_keepalives_keep_an_idle_connection(derp_bed):
+    """derper sends a KeepAlive every 60 s (+ up to 5 s); an idle client
+    counts them and stays connected (its watchdog is 120 s of silence)."""
+    derper, n1 = derp_bed
+    echo = Echo(n1, derper)
+    assert_round_intact(echo.round(1))
+
+    def keepalives():
+        echo.proc.signal(signal.SIGUSR2)
+        stats = {}
+        for e in echo.events("stats"):
+            stats[e["client"]] = e
+        return stats if all(stats.get(c, {}).get("keepalives", 0) >= 1 for c in ("a", "b")) else None
+
+    stats = wait.until("a KeepAlive on both connections", keepalives, timeout=90, interval=2)
+    for c in ("a", "b"):
+        assert stats[c]["connected"] and stats[c]["connects"] == 1, stats[c]
+        assert [s["connected"] for s in echo.states(c)] == [True]
+    echo.proc.signal(signal.SIGUSR1)
+    assert_round_intact(echo.round(2))
+    echo.finish()

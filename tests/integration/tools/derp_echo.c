@@ -8,10 +8,10 @@
  * certificate).  Once both clients are connected it runs round 1: --count
  * packets a->b and as many b->a, each carrying its round, sequence number
  * and direction and a pattern derived from them (lengths vary up to
- * --size); it waits until all have arrived or 10 s have passed, then
- * prints the result.  SIGUSR1 starts the next round (as soon as both are
- * connected).  SIGTERM or SIGINT prints each client's counters and exits
- * 0; --timeout seconds without that exits 2.
+ * --size), at most WINDOW in flight per direction; it waits until all
+ * have arrived or 10 s have passed, then prints the result.  SIGUSR1 starts the next round (as soon as both are
+ * connected).  SIGUSR2 prints each client's counters; SIGTERM or SIGINT
+ * prints them and exits 0; --timeout seconds without that exits 2.
  *
  * Output on stdout, one JSON object per line:
  *   {"event":"keys","a":"[abcde]","b":"[fghij]"}
@@ -40,6 +40,10 @@
 #define ROUND_TIMEOUT_NS (10ULL * TN_NSEC_PER_SEC)
 #define HDR_LEN 13          /* "DE" round(4) seq(4) dir(1) pad(2) */
 #define MAX_COUNT 100000
+/* Packets in flight per direction.  derper queues at most 32 packets per
+ * receiving client and drops the rest (its perClientSendQueueDepth), so a
+ * burst of hundreds would measure derper's queue, not our client. */
+#define WINDOW 16
 
 struct side {
 	const char *name;
@@ -48,6 +52,7 @@ struct side {
 	bool up;
 	/* this round, packets sent by this side and received by it */
 	unsigned sent, recv, intact;
+	unsigned next;      /* sequence number of the next packet to send */
 	uint8_t *seen;      /* per sequence number of the other side's packets */
 };
 
@@ -116,11 +121,14 @@ static void maybe_done(void)
 		finish_round();
 }
 
-static void send_all(struct side *from, struct side *to, int dir)
+/* Sends from's next packets while fewer than WINDOW are in flight. */
+static void send_more(struct side *from, struct side *to)
 {
+	int dir = from == &g.a ? 0 : 1;
 	uint8_t pkt[65536];
 
-	for (unsigned seq = 0; seq < g.count; seq++) {
+	while (g.running && from->next < g.count && from->sent - to->recv < WINDOW) {
+		unsigned seq = from->next++;
 		size_t len = pkt_len(seq);
 
 		pkt[0] = 'D';
@@ -143,12 +151,12 @@ static void start_round(void)
 	g.dup = g.foreign = 0;
 	g.started = tn_clock_now();
 	for (struct side *s = &g.a; s; s = s == &g.a ? &g.b : NULL) {
-		s->sent = s->recv = s->intact = 0;
+		s->sent = s->recv = s->intact = s->next = 0;
 		memset(s->seen, 0, g.count);
 	}
 	tn_timer_arm(g.round_timer, ROUND_TIMEOUT_NS, 0);
-	send_all(&g.a, &g.b, 0);
-	send_all(&g.b, &g.a, 1);
+	send_more(&g.a, &g.b);
+	send_more(&g.b, &g.a);
 	maybe_done();
 }
 
@@ -185,6 +193,7 @@ static void on_packet(void *arg, const uint8_t src[32], uint8_t *pkt, size_t len
 	if (len == pkt_len(seq) && memcmp(want, pkt + HDR_LEN, len - HDR_LEN) == 0)
 		me->intact++;
 	maybe_done();
+	send_more(other, me);
 }
 
 static void on_state(void *arg, bool connected, const char *err)
@@ -242,6 +251,12 @@ static void on_signal(struct tn_loop *loop, int signo, void *arg)
 	if (signo == SIGUSR1) {
 		g.want_round = true;
 		maybe_start();
+		return;
+	}
+	if (signo == SIGUSR2) {
+		print_stats(&g.a);
+		print_stats(&g.b);
+		fflush(stdout);
 		return;
 	}
 	tn_loop_stop(loop);
@@ -324,6 +339,7 @@ int main(int argc, char **argv)
 	fflush(stdout);
 
 	tn_loop_add_signal(g.loop, SIGUSR1, on_signal, NULL);
+	tn_loop_add_signal(g.loop, SIGUSR2, on_signal, NULL);
 	tn_loop_add_signal(g.loop, SIGTERM, on_signal, NULL);
 	tn_loop_add_signal(g.loop, SIGINT, on_signal, NULL);
 	g.round_timer = tn_timer_new(g.loop, on_round_timeout, NULL);

@@ -875,6 +875,30 @@ static void node_fallback(void **state)
 	close(cfd);
 }
 
+/* A node without a host name is dialed and named by its address (no SNI
+ * for an IP); one without addresses through DNS by its name. */
+static void address_choices(void **state)
+{
+	struct tc t = { 0 }, u = { 0 };
+	struct tn_tailcfg_derp_node n = node_at("900a", F->srv.port);
+
+	n.host_name = (char *)"";
+	tc_start_region(&t, &n, 1);
+	RUN(t.ups == 1);
+	assert_non_null(strstr(F->srv.req, "\r\nHost: 127.0.0.1\r\n"));
+	assert_string_equal(F->srv.sni, "");
+	tc_free(&t);
+
+	n.host_name = (char *)"localhost";   /* c-ares answers from /etc/hosts */
+	n.ipv4 = (char *)"";
+	n.ipv6 = (char *)"none";
+	tc_start_region(&u, &n, 1);
+	RUN(u.ups == 1);
+	assert_non_null(strstr(F->srv.req, "\r\nHost: localhost\r\n"));
+	assert_string_equal(F->srv.sni, "localhost");
+	tc_free(&u);
+}
+
 static void unusable_regions(void **state)
 {
 	struct tn_tailcfg_derp_node n = node_at("900s", 1);
@@ -991,6 +1015,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(handshake_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(watchdog, setup, teardown),
 		cmocka_unit_test_setup_teardown(node_fallback, setup, teardown),
+		cmocka_unit_test_setup_teardown(address_choices, setup, teardown),
 		cmocka_unit_test_setup_teardown(unusable_regions, setup, teardown),
 		cmocka_unit_test_setup_teardown(certificate_checks, setup, teardown),
 		cmocka_unit_test_setup_teardown(backlog_bound, setup, teardown),
