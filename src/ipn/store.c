@@ -21,17 +21,6 @@ struct tn_store {
 	char *dir;
 };
 
-static void __attribute__((format(printf, 3, 4)))
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 int tn_store_open(struct tn_store **out, const char *dir, char *err,
 		  size_t errlen)
@@ -42,12 +31,12 @@ int tn_store_open(struct tn_store **out, const char *dir, char *err,
 
 	*out = NULL;
 	if ((r = tn_atomicfile_ensure_dir(dir, why, sizeof(why)))) {
-		set_err(err, errlen, "state directory: %s", why);
+		tn_set_error(err, errlen, "state directory: %s", why);
 		return r;
 	}
 	r = tn_atomicfile_clean_temps(dir);
 	if (r < 0) {
-		set_err(err, errlen, "state directory %s: cannot list it: %s",
+		tn_set_error(err, errlen, "state directory %s: cannot list it: %s",
 			dir, strerror(-r));
 		return r;
 	}
@@ -56,7 +45,7 @@ int tn_store_open(struct tn_store **out, const char *dir, char *err,
 			    "an interrupted write", dir, r);
 	if (!(s = calloc(1, sizeof(*s))) || !(s->dir = strdup(dir))) {
 		free(s);
-		set_err(err, errlen, "out of memory");
+		tn_set_error(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	*out = s;
@@ -107,7 +96,7 @@ int tn_store_keys_parse(struct tn_store_keys *k, const char *text, size_t len,
 
 	memset(k, 0, sizeof(*k));
 	if (len == 0) {
-		set_err(err, errlen, "empty file");
+		tn_set_error(err, errlen, "empty file");
 		return parse_fail(k);
 	}
 	while (pos < len) {
@@ -128,36 +117,36 @@ int tn_store_keys_parse(struct tn_store_keys *k, const char *text, size_t len,
 				continue;
 			if (nl && n == m + 1 && line[m] == '\r' &&
 			    !memcmp(line, KEYS_MAGIC, m))
-				set_err(err, errlen, "line 1: carriage return "
+				tn_set_error(err, errlen, "line 1: carriage return "
 					"(lines must end in LF only)");
 			else if (!nl && n <= m && !memcmp(line, KEYS_MAGIC, n))
-				set_err(err, errlen, "line 1: truncated (no "
+				tn_set_error(err, errlen, "line 1: truncated (no "
 					"newline at the end of the file)");
 			else if (n > pm && !memcmp(line, KEYS_MAGIC_PREFIX, pm))
-				set_err(err, errlen, "line 1: unsupported keys "
+				tn_set_error(err, errlen, "line 1: unsupported keys "
 					"file version (this reads version 1)");
 			else
-				set_err(err, errlen, "line 1: not a tailnetd "
+				tn_set_error(err, errlen, "line 1: not a tailnetd "
 					"keys file (no \"%s\" header)",
 					KEYS_MAGIC);
 			return parse_fail(k);
 		}
 		if (!nl) {
-			set_err(err, errlen, "line %u: truncated (no newline at "
+			tn_set_error(err, errlen, "line %u: truncated (no newline at "
 				"the end of the file)", lineno);
 			return parse_fail(k);
 		}
 		if (memchr(line, '\r', n)) {
-			set_err(err, errlen, "line %u: carriage return (lines "
+			tn_set_error(err, errlen, "line %u: carriage return (lines "
 				"must end in LF only)", lineno);
 			return parse_fail(k);
 		}
 		if (memchr(line, '\0', n)) {
-			set_err(err, errlen, "line %u: NUL byte", lineno);
+			tn_set_error(err, errlen, "line %u: NUL byte", lineno);
 			return parse_fail(k);
 		}
 		if (ended) {
-			set_err(err, errlen, "line %u: data after the end line",
+			tn_set_error(err, errlen, "line %u: data after the end line",
 				lineno);
 			return parse_fail(k);
 		}
@@ -171,36 +160,36 @@ int tn_store_keys_parse(struct tn_store_keys *k, const char *text, size_t len,
 			    !memcmp(line, field_names[f], (size_t)(sp - line)))
 				break;
 		if (!sp || f == F_COUNT) {
-			set_err(err, errlen, "line %u: unknown line (expected "
+			tn_set_error(err, errlen, "line %u: unknown line (expected "
 				"machine, node, oldnode or end)", lineno);
 			return parse_fail(k);
 		}
 		if (seen[f]) {
-			set_err(err, errlen, "line %u: second %s key", lineno,
+			tn_set_error(err, errlen, "line %u: second %s key", lineno,
 				field_names[f]);
 			return parse_fail(k);
 		}
 		seen[f] = true;
 		if (tn_key_from_text(field_key(k, f), TN_KEY_PRIVATE, sp + 1,
 				     n - (size_t)(sp + 1 - line))) {
-			set_err(err, errlen, "line %u: the %s key is not "
+			tn_set_error(err, errlen, "line %u: the %s key is not "
 				"\"privkey:\" and 64 hex digits", lineno,
 				field_names[f]);
 			return parse_fail(k);
 		}
 		if (tn_key_is_zero(field_key(k, f))) {
-			set_err(err, errlen, "line %u: the %s key is all zeros",
+			tn_set_error(err, errlen, "line %u: the %s key is all zeros",
 				lineno, field_names[f]);
 			return parse_fail(k);
 		}
 	}
 	if (!ended) {
-		set_err(err, errlen, "truncated (no end line)");
+		tn_set_error(err, errlen, "truncated (no end line)");
 		return parse_fail(k);
 	}
 	for (int f = 0; f < F_OLDNODE; f++) {
 		if (!seen[f]) {
-			set_err(err, errlen, "no %s key", field_names[f]);
+			tn_set_error(err, errlen, "no %s key", field_names[f]);
 			return parse_fail(k);
 		}
 	}
@@ -265,13 +254,13 @@ static int check_private(const char *path, const struct stat *st, char *err,
 			 size_t errlen)
 {
 	if (st->st_uid != geteuid()) {
-		set_err(err, errlen, "state file %s is owned by uid %u, not by "
+		tn_set_error(err, errlen, "state file %s is owned by uid %u, not by "
 			"this process (uid %u)", path, (unsigned)st->st_uid,
 			(unsigned)geteuid());
 		return -EPERM;
 	}
 	if (st->st_mode & 077) {
-		set_err(err, errlen, "state file %s has mode %04o: group or "
+		tn_set_error(err, errlen, "state file %s has mode %04o: group or "
 			"others can read it, so its secrets may have leaked; "
 			"check, then chmod 600 it", path,
 			(unsigned)(st->st_mode & 07777));
@@ -284,14 +273,14 @@ static void read_err(const char *path, long r, size_t max, char *err,
 		     size_t errlen)
 {
 	if (r == -ENOENT)
-		set_err(err, errlen, "state file %s does not exist", path);
+		tn_set_error(err, errlen, "state file %s does not exist", path);
 	else if (r == -EFBIG)
-		set_err(err, errlen, "state file %s is larger than %zu bytes",
+		tn_set_error(err, errlen, "state file %s is larger than %zu bytes",
 			path, max);
 	else if (r == -EISDIR || r == -EINVAL)
-		set_err(err, errlen, "state file %s is not a regular file", path);
+		tn_set_error(err, errlen, "state file %s is not a regular file", path);
 	else
-		set_err(err, errlen, "cannot read state file %s: %s", path,
+		tn_set_error(err, errlen, "cannot read state file %s: %s", path,
 			strerror((int)-r));
 }
 
@@ -306,7 +295,7 @@ int tn_store_load_keys(struct tn_store *s, struct tn_store_keys *k,
 
 	memset(k, 0, sizeof(*k));
 	if ((r = file_path(s, TN_STORE_KEYS_NAME, path))) {
-		set_err(err, errlen, "state directory name too long");
+		tn_set_error(err, errlen, "state directory name too long");
 		return r;
 	}
 	n = tn_atomicfile_read(path, buf, sizeof(buf), &st);
@@ -319,7 +308,7 @@ int tn_store_load_keys(struct tn_store *s, struct tn_store_keys *k,
 	}
 	if ((r = check_private(path, &st, err, errlen)) == 0 &&
 	    (r = tn_store_keys_parse(k, buf, (size_t)n, why, sizeof(why))))
-		set_err(err, errlen, "state file %s is corrupt: %s", path, why);
+		tn_set_error(err, errlen, "state file %s is corrupt: %s", path, why);
 	tn_crypto_wipe(buf, sizeof(buf));
 	return r;
 }
@@ -331,19 +320,19 @@ int tn_store_save_keys(struct tn_store *s, const struct tn_store_keys *k,
 	int n, r;
 
 	if ((r = file_path(s, TN_STORE_KEYS_NAME, path))) {
-		set_err(err, errlen, "state directory name too long");
+		tn_set_error(err, errlen, "state directory name too long");
 		return r;
 	}
 	n = tn_store_keys_format(text, sizeof(text), k);
 	if (n < 0) {
-		set_err(err, errlen, "cannot save %s: %s", path,
+		tn_set_error(err, errlen, "cannot save %s: %s", path,
 			n == -EINVAL ? "a key is all zeros" : strerror(-n));
 		return n;
 	}
 	r = tn_atomicfile_write(path, text, (size_t)n);
 	tn_crypto_wipe(text, sizeof(text));
 	if (r)
-		set_err(err, errlen, "cannot write state file %s: %s", path,
+		tn_set_error(err, errlen, "cannot write state file %s: %s", path,
 			strerror(-r));
 	return r;
 }
@@ -376,11 +365,11 @@ int tn_store_read(struct tn_store *s, const char *name, size_t max,
 	*out = NULL;
 	*len = 0;
 	if (!valid_name(name)) {
-		set_err(err, errlen, "bad state file name");
+		tn_set_error(err, errlen, "bad state file name");
 		return -EINVAL;
 	}
 	if ((r = file_path(s, name, path))) {
-		set_err(err, errlen, "state directory name too long");
+		tn_set_error(err, errlen, "state directory name too long");
 		return r;
 	}
 	if ((r = tn_atomicfile_read_alloc(path, max, out, len, &st))) {
@@ -403,15 +392,15 @@ int tn_store_write(struct tn_store *s, const char *name, const void *data,
 	int r;
 
 	if (!valid_name(name)) {
-		set_err(err, errlen, "bad state file name");
+		tn_set_error(err, errlen, "bad state file name");
 		return -EINVAL;
 	}
 	if ((r = file_path(s, name, path))) {
-		set_err(err, errlen, "state directory name too long");
+		tn_set_error(err, errlen, "state directory name too long");
 		return r;
 	}
 	if ((r = tn_atomicfile_write(path, data, len)))
-		set_err(err, errlen, "cannot write state file %s: %s", path,
+		tn_set_error(err, errlen, "cannot write state file %s: %s", path,
 			strerror(-r));
 	return r;
 }

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/hex.h"
+
 /* ---- character classes (RFC 9110 5.6.2, 5.5) ---- */
 
 static bool is_tchar(unsigned char c)
@@ -29,16 +31,6 @@ static bool is_ows(unsigned char c)
 	return c == ' ' || c == '\t';
 }
 
-static int hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 static bool is_token(const char *s)
 {
@@ -482,13 +474,13 @@ static int chunk_byte(struct tn_http1_body *b, unsigned char c)
 
 	switch (b->state) {
 	case B_SIZE:
-		if ((v = hex_value(c)) < 0)
+		if ((v = tn_hex_digit(c)) < 0)
 			return body_fail(b, -EBADMSG, "malformed chunk size");
 		b->remaining = (uint64_t)v;
 		b->state = B_SIZE_MORE;
 		return 0;
 	case B_SIZE_MORE:
-		if ((v = hex_value(c)) >= 0) {
+		if ((v = tn_hex_digit(c)) >= 0) {
 			if (b->remaining > (uint64_t)INT64_MAX >> 4)
 				return body_fail(b, -EBADMSG,
 						 "chunk size out of range");

@@ -14,17 +14,6 @@
 
 #include "util/log.h"
 
-static void __attribute__((format(printf, 3, 4)))
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* dir <- the directory part of path ("." if none); returns the base name
  * or NULL if path has none or is too long. */
@@ -285,13 +274,13 @@ int tn_atomicfile_ensure_dir(const char *path, char *err, size_t errlen)
 	int fd, r;
 
 	if (!path || !*path) {
-		set_err(err, errlen, "empty directory name");
+		tn_set_error(err, errlen, "empty directory name");
 		return -EINVAL;
 	}
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT) {
 		if ((r = mkdir_parents(path))) {
-			set_err(err, errlen, "cannot create directory %s: %s",
+			tn_set_error(err, errlen, "cannot create directory %s: %s",
 				path, strerror(-r));
 			return r;
 		}
@@ -300,20 +289,20 @@ int tn_atomicfile_ensure_dir(const char *path, char *err, size_t errlen)
 	}
 	if (fd < 0) {
 		r = -errno;
-		set_err(err, errlen, r == -ENOTDIR
+		tn_set_error(err, errlen, r == -ENOTDIR
 			? "%s exists and is not a directory"
 			: "cannot open directory %s: %s", path, strerror(-r));
 		return r;
 	}
 	if (fstat(fd, &st)) {
 		r = -errno;
-		set_err(err, errlen, "cannot stat directory %s: %s", path,
+		tn_set_error(err, errlen, "cannot stat directory %s: %s", path,
 			strerror(-r));
 		goto out;
 	}
 	if (st.st_uid != geteuid()) {
 		r = -EPERM;
-		set_err(err, errlen,
+		tn_set_error(err, errlen,
 			"directory %s is owned by uid %u, not by this process "
 			"(uid %u); refusing to keep private files there",
 			path, (unsigned)st.st_uid, (unsigned)geteuid());
@@ -324,7 +313,7 @@ int tn_atomicfile_ensure_dir(const char *path, char *err, size_t errlen)
 	 * out of /tmp or /. */
 	if ((st.st_mode & S_IWOTH) || is_root_dir(&st)) {
 		r = -EPERM;
-		set_err(err, errlen,
+		tn_set_error(err, errlen,
 			"directory %s is shared (mode %04o)%s; use a directory "
 			"of its own for private files", path,
 			(unsigned)(st.st_mode & 07777),
@@ -335,7 +324,7 @@ int tn_atomicfile_ensure_dir(const char *path, char *err, size_t errlen)
 	if ((st.st_mode & 07777) != TN_ATOMICFILE_DIR_MODE) {
 		if (fchmod(fd, TN_ATOMICFILE_DIR_MODE)) {
 			r = -errno;
-			set_err(err, errlen, "cannot chmod directory %s to 0700: %s",
+			tn_set_error(err, errlen, "cannot chmod directory %s to 0700: %s",
 				path, strerror(-r));
 			goto out;
 		}

@@ -14,7 +14,7 @@ void tn_hex_encode(char *out, const uint8_t *in, size_t len)
 	out[2 * len] = '\0';
 }
 
-static int hex_value(char c)
+int tn_hex_digit(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -30,7 +30,7 @@ int tn_hex_decode(uint8_t *out, size_t outlen, const char *in, size_t inlen)
 	if (inlen != 2 * outlen)
 		goto bad;
 	for (size_t i = 0; i < outlen; i++) {
-		int hi = hex_value(in[2 * i]), lo = hex_value(in[2 * i + 1]);
+		int hi = tn_hex_digit(in[2 * i]), lo = tn_hex_digit(in[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			goto bad;

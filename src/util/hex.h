@@ -7,6 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The value of one hex digit of either case, or -1. */
+int tn_hex_digit(int c);
+
 /* Writes 2*len hex digits and a NUL to out (size >= 2*len + 1). */
 void tn_hex_encode(char *out, const uint8_t *in, size_t len);
 

@@ -33,3 +33,14 @@ void tn_log(enum tn_log_level level, const char *module, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "%s\n", line);
 }
+
+void tn_set_error(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
