@@ -61,7 +61,7 @@ static json_t *prefixes(const struct tn_tailcfg_prefix *p, size_t n)
 	return a;
 }
 
-static json_t *node_json(const struct tn_tailcfg_node *n)
+static json_t *node_json(struct node *nd, const struct tn_tailcfg_node *n)
 {
 	char key[TN_KEY_TEXT_MAX], disco[TN_KEY_TEXT_MAX];
 	json_t *eps = json_array();
@@ -74,14 +74,18 @@ static json_t *node_json(const struct tn_tailcfg_node *n)
 		tn_tailcfg_addrport_format(buf, &n->endpoints[i]);
 		json_array_append_new(eps, json_string(buf));
 	}
-	return json_pack("{sI ss ss ss ss so so si so so}", "ID", (json_int_t)n->id, "Name", n->name,
+	char path[80] = "";
+
+	if (nd->engine)
+		tn_engine_peer_path(nd->engine, n->key, path, sizeof(path));
+	return json_pack("{sI ss ss ss ss so so si so so ss}", "ID", (json_int_t)n->id, "Name", n->name,
 			 "HostName", n->hostname, "Key", key, "DiscoKey", disco,
 			 "Addresses", prefixes(n->addresses, n->n_addresses),
 			 "AllowedIPs", prefixes(n->allowed_ips, n->n_allowed_ips),
 			 "HomeDERP", n->home_derp,
 			 "Online", n->online == TN_TAILCFG_UNSET ? json_null()
 				   : json_boolean(n->online == TN_TAILCFG_TRUE),
-			 "Endpoints", eps);
+			 "Endpoints", eps, "Path", path);
 }
 
 static void write_status(struct node *nd)
@@ -93,10 +97,10 @@ static void write_status(struct node *nd)
 
 	if (nm)
 		for (size_t i = 0; i < nm->n_peers; i++)
-			json_array_append_new(peers, node_json(nm->peers[i]));
+			json_array_append_new(peers, node_json(nd, nm->peers[i]));
 	st = json_pack("{ss ss ss so so si si}", "BackendState", nd->backend_state,
 		       "AuthURL", nd->auth_url, "Error", nd->error,
-		       "Self", nm && nm->self ? node_json(nm->self) : json_null(),
+		       "Self", nm && nm->self ? node_json(nd, nm->self) : json_null(),
 		       "Peers", peers,
 		       "Reconnects", nd->control ? (int)tn_control_reconnects(nd->control) : 0,
 		       "HomeDERP", nd->home_derp);
@@ -105,11 +109,14 @@ static void write_status(struct node *nd)
 
 		tn_engine_stats(nd->engine, &es);
 		json_object_set_new(st, "Engine",
-				    json_pack("{sI sI sI sI sI sI}", "Peers", (json_int_t)es.peers,
+				    json_pack("{sI sI sI sI sI sI sI sI sI}", "Peers", (json_int_t)es.peers,
 					      "RxPackets", (json_int_t)es.rx_packets,
 					      "TxPackets", (json_int_t)es.tx_packets,
 					      "DERPSent", (json_int_t)es.derp_sent,
 					      "DERPReceived", (json_int_t)es.derp_received,
+					      "UDPSent", (json_int_t)es.udp_sent,
+					      "UDPReceived", (json_int_t)es.udp_received,
+					      "DiscoPings", (json_int_t)es.disco_pings,
 					      "Drops", (json_int_t)es.drops));
 	}
 	text = st ? json_dumps(st, JSON_INDENT(1) | JSON_SORT_KEYS) : NULL;
@@ -147,9 +154,16 @@ static void on_netmap(void *arg, const struct tn_netmap *nm, const struct tn_net
 	tn_log_info("tailnetd", "netmap: %zu peers%s", nm->n_peers, ch->peers_full ? " (full)" : "");
 	home = tn_engine_apply(nd->engine, nm);
 	if (home != nd->home_derp) {
-		/* Peers reach us through our home region: tell the server. */
+		/* Peers reach us through our home region and our UDP endpoints:
+		 * tell the server. */
+		struct tn_tailcfg_addrport eps[16];
+		enum tn_tailcfg_endpoint_type types[16];
+		size_t n = tn_engine_endpoints(nd->engine, eps, 16);
+
+		for (size_t i = 0; i < n; i++)
+			types[i] = TN_TAILCFG_EP_LOCAL;
 		nd->home_derp = home;
-		tn_control_set_endpoints(nd->control, NULL, NULL, 0, (uint16_t)home);
+		tn_control_set_endpoints(nd->control, eps, types, n, (uint16_t)home);
 	}
 	write_status(nd);
 }
@@ -261,7 +275,6 @@ int tn_control_mode_run(const struct tn_control_mode_opts *o)
 	if (tn_key_generate_private(disco_priv) < 0 ||
 	    tn_key_public_from_private(co.disco_pub, disco_priv) < 0)
 		goto out;
-	tn_crypto_wipe(disco_priv, sizeof(disco_priv));
 	co.server_url = o->login_server;
 	co.ca_file = o->ca_file;
 	co.hostname = o->hostname ? o->hostname : host;
@@ -271,7 +284,10 @@ int tn_control_mode_run(const struct tn_control_mode_opts *o)
 
 	if (!(nd.loop = tn_loop_new()))
 		goto out;
-	if (!(nd.engine = tn_engine_new(nd.loop, nd.keys.node, o->tun, err, sizeof(err)))) {
+	nd.engine = tn_engine_new(nd.loop, nd.keys.node, disco_priv, o->tun, (uint16_t)o->port,
+				  err, sizeof(err));
+	tn_crypto_wipe(disco_priv, sizeof(disco_priv));
+	if (!nd.engine) {
 		fprintf(stderr, "tailnetd: %s\n", err);
 		goto out;
 	}

@@ -16,6 +16,7 @@ struct tn_control_mode_opts {
 	const char *hostname;     /* NULL: the system host name */
 	const char *ca_file;
 	const char *tun;          /* TUN interface name */
+	unsigned port;            /* UDP port for WireGuard and disco */
 };
 
 int tn_control_mode_run(const struct tn_control_mode_opts *o);

@@ -24,6 +24,7 @@ static void usage(FILE *f)
 		"  --authkey KEY      pre-auth key, or file:PATH to read it from a file\n"
 		"  --hostname NAME    host name to register (default: the system's)\n"
 		"  --ca-file FILE     extra trusted CA certificates for https:// servers\n"
+		"  --port N           UDP port for WireGuard and disco (default 41641, 0: any)\n"
 		"  --wg-config FILE   run a plain WireGuard interface from a wg-quick style file\n"
 		"  --tun NAME         TUN interface name (default " DEFAULT_TUN ")\n"
 		"  --verbose          debug logging\n"
@@ -50,7 +51,7 @@ static const char *flag_value(int argc, char **argv, int *i, const char *flag)
 int main(int argc, char **argv)
 {
 	const char *wg_config = NULL, *tun = DEFAULT_TUN, *v;
-	struct tn_control_mode_opts cm = { 0 };
+	struct tn_control_mode_opts cm = { .port = 41641 };
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-version")) {
@@ -69,6 +70,15 @@ int main(int argc, char **argv)
 			cm.authkey = v;
 		} else if ((v = flag_value(argc, argv, &i, "--hostname"))) {
 			cm.hostname = v;
+		} else if ((v = flag_value(argc, argv, &i, "--port"))) {
+			char *end;
+			unsigned long port = strtoul(v, &end, 10);
+
+			if (!*v || *end || port > 65535) {
+				fprintf(stderr, "tailnetd: flag --port: %s is not a port number\n", v);
+				return 2;
+			}
+			cm.port = (unsigned)port;
 		} else if ((v = flag_value(argc, argv, &i, "--ca-file"))) {
 			cm.ca_file = v;
 		} else if ((v = flag_value(argc, argv, &i, "--wg-config"))) {

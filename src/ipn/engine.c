@@ -29,7 +29,8 @@ struct tn_engine {
 };
 
 struct tn_engine *tn_engine_new(struct tn_loop *loop, const uint8_t node_priv[32],
-				const char *tun_name, char *err, size_t errlen)
+				const uint8_t disco_priv[32], const char *tun_name,
+				uint16_t udp_port, char *err, size_t errlen)
 {
 	struct tn_engine *e = calloc(1, sizeof(*e));
 	int r;
@@ -49,8 +50,11 @@ struct tn_engine *tn_engine_new(struct tn_loop *loop, const uint8_t node_priv[32
 		snprintf(err, errlen, "routes into %s: %s", e->tun.name, strerror(-r));
 		goto fail;
 	}
-	if (!(e->ms = tn_magicsock_new(loop, node_priv)) ||
-	    !(e->dev = tn_wg_device_new(loop, &tn_magicsock_path_ops, e->ms, tn_tun_pump_deliver,
+	if (!(e->ms = tn_magicsock_new(loop, node_priv, disco_priv, udp_port))) {
+		snprintf(err, errlen, "UDP port %u: %s", udp_port, strerror(errno));
+		goto fail;
+	}
+	if (!(e->dev = tn_wg_device_new(loop, &tn_magicsock_path_ops, e->ms, tn_tun_pump_deliver,
 					&e->pump))) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -144,7 +148,7 @@ static void apply_peer(struct tn_engine *e, const struct tn_tailcfg_node *node)
 
 		tn_wg_peer_add_allowed_ip(p, a->family, a->addr, a->bits);
 	}
-	tn_magicsock_set_peer(e->ms, p, node->home_derp);
+	tn_magicsock_set_peer(e->ms, p, node->home_derp, node->disco_key);
 }
 
 int tn_engine_apply(struct tn_engine *e, const struct tn_netmap *nm)
@@ -190,6 +194,24 @@ void tn_engine_stats(const struct tn_engine *e, struct tn_engine_stats *out)
 	out->tx_packets = s->tx_packets;
 	out->derp_sent = m->derp_sent;
 	out->derp_received = m->derp_received;
+	out->udp_sent = m->udp_sent;
+	out->udp_received = m->udp_received;
+	out->disco_pings = m->disco_pings;
 	out->drops = s->drop_malformed + s->drop_auth + s->drop_replay + s->drop_source +
 		     s->drop_no_peer + m->derp_send_drops + m->no_path;
+}
+
+size_t tn_engine_endpoints(struct tn_engine *e, struct tn_tailcfg_addrport *out, size_t max)
+{
+	return tn_magicsock_local_endpoints(e->ms, out, max);
+}
+
+void tn_engine_peer_path(struct tn_engine *e, const uint8_t node_key[32], char *out, size_t len)
+{
+	struct tn_wg_peer *p = tn_wg_peer_lookup(e->dev, node_key);
+
+	if (p)
+		tn_magicsock_peer_path(e->ms, p, out, len);
+	else
+		snprintf(out, len, "none");
 }

@@ -19,9 +19,18 @@
 
 struct tn_engine;
 
-/* Opens the TUN (named tun_name) and the devices.  NULL with err set. */
+/* Opens the TUN (named tun_name), the devices and the UDP socket on
+ * udp_port (0: any).  NULL with err set. */
 struct tn_engine *tn_engine_new(struct tn_loop *loop, const uint8_t node_priv[32],
-				const char *tun_name, char *err, size_t errlen);
+				const uint8_t disco_priv[32], const char *tun_name,
+				uint16_t udp_port, char *err, size_t errlen);
+
+/* Our UDP endpoints, for the control server; returns how many. */
+size_t tn_engine_endpoints(struct tn_engine *e, struct tn_tailcfg_addrport *out, size_t max);
+
+/* The path to the peer with this node key now ("direct ip:port",
+ * "derp N", "none"). */
+void tn_engine_peer_path(struct tn_engine *e, const uint8_t node_key[32], char *out, size_t len);
 void tn_engine_free(struct tn_engine *e);
 
 /* Applies the netmap.  Returns the home DERP region (0: none yet). */
@@ -33,7 +42,8 @@ int tn_engine_set_node_key(struct tn_engine *e, const uint8_t node_priv[32]);
 /* Counters for status output. */
 struct tn_engine_stats {
 	size_t peers;
-	uint64_t rx_packets, tx_packets, derp_sent, derp_received, drops;
+	uint64_t rx_packets, tx_packets, derp_sent, derp_received, udp_sent, udp_received, drops;
+	uint64_t disco_pings;
 };
 void tn_engine_stats(const struct tn_engine *e, struct tn_engine_stats *out);
 

@@ -1,17 +1,23 @@
 #include "magicsock/magicsock.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/box.h"
 #include "crypto/crypto.h"
 #include "crypto/keys.h"
 #include "derp/client.h"
+#include "magicsock/disco.h"
+#include "magicsock/stun.h"
+#include "net/udp.h"
+#include "util/clock.h"
 #include "util/log.h"
-
-/* Disco packets start with this magic, then the sender's disco key
- * (protocol.md §7.1): never WireGuard, whose first byte is 1-4. */
-static const uint8_t disco_magic[6] = { 'T', 'S', 0xf0, 0x9f, 0x92, 0xac };
 
 struct region_conn {
 	int region;
@@ -21,11 +27,16 @@ struct region_conn {
 
 struct ms_peer {
 	int home_derp;
+	uint8_t disco_pub[32];
+	uint8_t disco_shared[32];   /* box key with their disco key */
+	bool has_disco;
 };
 
 struct tn_magicsock {
 	struct tn_loop *loop;
 	uint8_t node_priv[32];
+	uint8_t disco_priv[32], disco_pub[32];
+	struct tn_udp udp;
 	struct tn_wg_device *dev;
 	const struct tn_tailcfg_derp_map *dm;   /* borrowed from the netmap */
 	int home;
@@ -34,14 +45,126 @@ struct tn_magicsock {
 	struct tn_magicsock_stats stats;
 };
 
+static struct region_conn *region_conn(struct tn_magicsock *ms, int region);
+
+/* The device peer whose disco key is key, or NULL. */
+static struct tn_wg_peer *peer_by_disco(struct tn_magicsock *ms, const uint8_t key[32])
+{
+	struct tn_wg_peer **peers = NULL, *found = NULL;
+	size_t n = ms->dev ? tn_wg_device_peers(ms->dev, &peers) : 0;
+
+	for (size_t i = 0; i < n && !found; i++) {
+		struct ms_peer *mp = tn_wg_peer_path_data(peers[i]);
+
+		if (mp && mp->has_disco && !memcmp(mp->disco_pub, key, 32))
+			found = peers[i];
+	}
+	free(peers);
+	return found;
+}
+
+static void addrport_from_sockaddr(struct tn_tailcfg_addrport *ap, const struct sockaddr_storage *ss)
+{
+	memset(ap, 0, sizeof(*ap));
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
+
+		ap->family = AF_INET;
+		memcpy(ap->addr, &in->sin_addr, 4);
+		ap->port = ntohs(in->sin_port);
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+
+		ap->family = AF_INET6;
+		memcpy(ap->addr, &in6->sin6_addr, 16);
+		ap->port = ntohs(in6->sin6_port);
+	}
+}
+
+/* A disco packet from a UDP source (udp_src) or over DERP (derp_src with
+ * its region).  Pings from known peers are answered with a pong on the
+ * same path; everything else is set aside. */
+static void handle_disco(struct tn_magicsock *ms, const uint8_t *pkt, size_t len,
+			 const struct tn_wg_endpoint *udp_src, const uint8_t derp_src[32], int region)
+{
+	const uint8_t *sender = tn_disco_sender(pkt, len);
+	struct tn_wg_peer *peer = sender ? peer_by_disco(ms, sender) : NULL;
+	struct ms_peer *mp = peer ? tn_wg_peer_path_data(peer) : NULL;
+	struct tn_disco_msg m, pong;
+	uint8_t out[256];
+	int n;
+
+	if (!mp || tn_disco_open_afternm(&m, pkt, len, mp->disco_shared) < 0) {
+		ms->stats.disco_bad++;
+		return;
+	}
+	if (m.type != TN_DISCO_PING) {
+		/* Pongs to pings we never sent, CallMeMaybe, relay messages. */
+		ms->stats.disco_ignored++;
+		return;
+	}
+	ms->stats.disco_pings++;
+	memset(&pong, 0, sizeof(pong));
+	pong.type = TN_DISCO_PONG;
+	memcpy(pong.pong.txid, m.ping.txid, sizeof(pong.pong.txid));
+	if (udp_src) {
+		addrport_from_sockaddr(&pong.pong.src, &udp_src->addr);
+	} else {
+		/* Over DERP the source is DERP's magic address and the region. */
+		pong.pong.src.family = AF_INET;
+		inet_pton(AF_INET, TN_TAILCFG_DERP_MAGIC_IP, pong.pong.src.addr);
+		pong.pong.src.port = (uint16_t)region;
+	}
+	n = tn_disco_seal_afternm(out, sizeof(out), ms->disco_pub, mp->disco_shared, &pong);
+	if (n < 0)
+		return;
+	if (udp_src) {
+		if (tn_udp_send(&ms->udp, (const struct sockaddr *)&udp_src->addr, udp_src->len, out,
+				(size_t)n) == 0)
+			ms->stats.disco_pongs_sent++;
+	} else {
+		struct region_conn *rc = region_conn(ms, region);
+
+		if (rc && tn_derp_client_send(rc->client, derp_src, out, (size_t)n) == 0)
+			ms->stats.disco_pongs_sent++;
+	}
+}
+
+static void on_udp(struct tn_loop *loop, int fd, unsigned events, void *arg)
+{
+	struct tn_magicsock *ms = arg;
+	int n = tn_udp_recv_batch(&ms->udp);
+
+	for (int i = 0; i < n; i++) {
+		struct tn_udp_rx *rx = &ms->udp.rx[i];
+		struct tn_wg_endpoint src;
+
+		memset(&src, 0, sizeof(src));
+		memcpy(&src.addr, &rx->from, sizeof(src.addr));
+		src.len = rx->from_len;
+		for (size_t off = 0; off < rx->len; off += rx->seg) {
+			size_t len = rx->len - off < rx->seg ? rx->len - off : rx->seg;
+			uint8_t *p = rx->buf + off;
+
+			ms->stats.udp_received++;
+			if (tn_disco_looks_like(p, len))
+				handle_disco(ms, p, len, &src, NULL, 0);
+			else if (tn_stun_is(p, len))
+				ms->stats.disco_ignored++; /* no STUN requests yet */
+			else if (ms->dev)
+				tn_wg_device_receive(ms->dev, p, len, &src);
+		}
+	}
+}
+
 static void on_derp_packet(void *arg, const uint8_t src[32], uint8_t *pkt, size_t len)
 {
 	struct region_conn *rc = arg;
 	struct tn_magicsock *ms = rc->ms;
 
 	ms->stats.derp_received++;
-	if (len >= sizeof(disco_magic) && !memcmp(pkt, disco_magic, sizeof(disco_magic))) {
-		ms->stats.disco_ignored++;
+	if (tn_disco_looks_like(pkt, len)) {
+		handle_disco(ms, pkt, len, NULL, src, rc->region);
 		return;
 	}
 	if (ms->dev)
@@ -100,9 +223,18 @@ static int path_send(void *ctx, struct tn_wg_peer *peer, const uint8_t *buf, siz
 {
 	struct tn_magicsock *ms = ctx;
 	struct ms_peer *mp = tn_wg_peer_path_data(peer);
+	const struct tn_wg_endpoint *ep = tn_wg_peer_endpoint(peer);
 	struct region_conn *rc;
 	int r;
 
+	/* Direct while the peer's WireGuard keeps arriving over UDP. */
+	if (ep->len && ep->seen && tn_clock_now() - ep->seen < TN_MAGICSOCK_DIRECT_TRUST_NS) {
+		r = tn_udp_send(&ms->udp, (const struct sockaddr *)&ep->addr, ep->len, buf, len);
+		if (r == 0) {
+			ms->stats.udp_sent++;
+			return 0;
+		}
+	}
 	if (!mp || !mp->home_derp || !(rc = region_conn(ms, mp->home_derp))) {
 		ms->stats.no_path++;
 		return -EHOSTUNREACH;
@@ -125,14 +257,26 @@ static int path_reply(void *ctx, const struct tn_wg_endpoint *to, const uint8_t 
 
 const struct tn_wg_path_ops tn_magicsock_path_ops = { .send = path_send, .reply = path_reply };
 
-struct tn_magicsock *tn_magicsock_new(struct tn_loop *loop, const uint8_t node_priv[32])
+struct tn_magicsock *tn_magicsock_new(struct tn_loop *loop, const uint8_t node_priv[32],
+				      const uint8_t disco_priv[32], uint16_t port)
 {
 	struct tn_magicsock *ms = calloc(1, sizeof(*ms));
+	int r;
 
 	if (!ms)
 		return NULL;
 	ms->loop = loop;
 	memcpy(ms->node_priv, node_priv, 32);
+	memcpy(ms->disco_priv, disco_priv, 32);
+	ms->udp.fd = -1;
+	if ((r = tn_key_public_from_private(ms->disco_pub, disco_priv)) < 0 ||
+	    (r = tn_udp_open(&ms->udp, port)) < 0 ||
+	    (r = tn_loop_add_fd(loop, ms->udp.fd, TN_EV_READ, on_udp, ms)) < 0) {
+		tn_magicsock_free(ms);
+		errno = -r;
+		return NULL;
+	}
+	tn_log_info("magicsock", "UDP port %u", ms->udp.port);
 	return ms;
 }
 
@@ -145,7 +289,11 @@ void tn_magicsock_free(struct tn_magicsock *ms)
 		free(ms->conns[i]);
 	}
 	free(ms->conns);
+	if (ms->udp.fd >= 0)
+		tn_loop_del_fd(ms->loop, ms->udp.fd);
+	tn_udp_close(&ms->udp);
 	tn_crypto_wipe(ms->node_priv, sizeof(ms->node_priv));
+	tn_crypto_wipe(ms->disco_priv, sizeof(ms->disco_priv));
 	free(ms);
 }
 
@@ -197,7 +345,8 @@ int tn_magicsock_home_derp(const struct tn_magicsock *ms)
 	return ms->home;
 }
 
-int tn_magicsock_set_peer(struct tn_magicsock *ms, struct tn_wg_peer *peer, int home_derp)
+int tn_magicsock_set_peer(struct tn_magicsock *ms, struct tn_wg_peer *peer, int home_derp,
+			  const uint8_t disco_pub[32])
 {
 	struct ms_peer *mp = tn_wg_peer_path_data(peer);
 
@@ -207,12 +356,81 @@ int tn_magicsock_set_peer(struct tn_magicsock *ms, struct tn_wg_peer *peer, int 
 		tn_wg_peer_set_path_data(peer, mp);
 	}
 	mp->home_derp = home_derp;
+	if (disco_pub && !tn_crypto_is_zero(disco_pub, 32) &&
+	    (!mp->has_disco || memcmp(mp->disco_pub, disco_pub, 32))) {
+		memcpy(mp->disco_pub, disco_pub, 32);
+		mp->has_disco = tn_box_beforenm(mp->disco_shared, disco_pub, ms->disco_priv) == 0;
+	}
 	return 0;
+}
+
+/* Addresses a peer could reach us at: not loopback, link-local, or the
+ * tailnet's own ranges (those would route into ourselves). */
+static bool usable_endpoint(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET) {
+		const uint8_t *a = (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
+
+		return a[0] != 127 && !(a[0] == 169 && a[1] == 254) &&
+		       !(a[0] == 100 && (a[1] & 0xc0) == 64);
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+		static const uint8_t ula[6] = { 0xfd, 0x7a, 0x11, 0x5c, 0xa1, 0xe0 };
+
+		return !IN6_IS_ADDR_LOOPBACK(a) && !IN6_IS_ADDR_LINKLOCAL(a) &&
+		       !IN6_IS_ADDR_V4MAPPED(a) && memcmp(a->s6_addr, ula, sizeof(ula));
+	}
+	return false;
+}
+
+size_t tn_magicsock_local_endpoints(struct tn_magicsock *ms, struct tn_tailcfg_addrport *out,
+				    size_t max)
+{
+	struct ifaddrs *ifs, *i;
+	size_t n = 0;
+
+	if (getifaddrs(&ifs) < 0)
+		return 0;
+	for (i = ifs; i && n < max; i = i->ifa_next) {
+		if (!i->ifa_addr || !(i->ifa_flags & IFF_UP) || !usable_endpoint(i->ifa_addr))
+			continue;
+		if (i->ifa_addr->sa_family == AF_INET6 && ms->udp.family != AF_INET6)
+			continue;
+		addrport_from_sockaddr(&out[n], (const struct sockaddr_storage *)i->ifa_addr);
+		out[n].port = ms->udp.port;
+		n++;
+	}
+	freeifaddrs(ifs);
+	return n;
+}
+
+void tn_magicsock_peer_path(struct tn_magicsock *ms, struct tn_wg_peer *peer, char *out, size_t len)
+{
+	const struct tn_wg_endpoint *ep = tn_wg_peer_endpoint(peer);
+	struct ms_peer *mp = tn_wg_peer_path_data(peer);
+
+	if (ep->len && ep->seen && tn_clock_now() - ep->seen < TN_MAGICSOCK_DIRECT_TRUST_NS) {
+		struct tn_tailcfg_addrport ap;
+		char buf[TN_TAILCFG_ADDRPORT_MAX];
+
+		addrport_from_sockaddr(&ap, &ep->addr);
+		tn_tailcfg_addrport_format(buf, &ap);
+		snprintf(out, len, "direct %s", buf);
+	} else if (mp && mp->home_derp) {
+		snprintf(out, len, "derp %d", mp->home_derp);
+	} else {
+		snprintf(out, len, "none");
+	}
 }
 
 void tn_magicsock_forget_peer(struct tn_magicsock *ms, struct tn_wg_peer *peer)
 {
-	free(tn_wg_peer_path_data(peer));
+	struct ms_peer *mp = tn_wg_peer_path_data(peer);
+
+	if (mp)
+		tn_crypto_wipe(mp, sizeof(*mp));
+	free(mp);
 	tn_wg_peer_set_path_data(peer, NULL);
 }
 

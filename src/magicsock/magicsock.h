@@ -3,10 +3,13 @@
  * datagram for a peer leaves on the peer's best path; datagrams from every
  * path go into the device.
  *
- * Paths today: DERP — each peer is reached through its home DERP region,
- * and we are reachable through ours (the home region is announced to the
- * control server as Hostinfo.NetInfo.PreferredDERP).  Direct UDP paths
- * found with disco come next, behind the same interface.
+ * Paths: DERP — each peer is reached through its home DERP region, and we
+ * are reachable through ours (announced to the control server as
+ * Hostinfo.NetInfo.PreferredDERP); and direct UDP on one socket shared
+ * with disco.  We answer disco pings (over UDP and DERP) with pongs, so a
+ * Go peer finds our UDP endpoints (announced as Endpoints) and sends
+ * WireGuard there; a peer whose authenticated WireGuard arrived over UDP
+ * within TN_MAGICSOCK_DIRECT_TRUST_NS is sent to directly, else over DERP.
  *
  * A packet arriving over DERP is handed to the device without an address:
  * the device finds its session by receiver index (data, responses) or by
@@ -30,13 +33,23 @@
 
 struct tn_magicsock;
 
+/* How long a direct path stays in use after the last authenticated
+ * packet on it (Go's trustUDPAddrDuration is 6.5 s). */
+#define TN_MAGICSOCK_DIRECT_TRUST_NS (6500 * 1000000ULL)
+#define TN_MAGICSOCK_DEFAULT_PORT 41641
+#define TN_MAGICSOCK_MAX_ENDPOINTS 16
+
 struct tn_magicsock_stats {
 	uint64_t derp_sent, derp_received, derp_send_drops, disco_ignored, no_path;
+	uint64_t udp_sent, udp_received, disco_pings, disco_pongs_sent, disco_bad;
 };
 
 extern const struct tn_wg_path_ops tn_magicsock_path_ops;
 
-struct tn_magicsock *tn_magicsock_new(struct tn_loop *loop, const uint8_t node_priv[32]);
+/* Opens the UDP socket on port (0: any) and starts listening.  NULL with
+ * errno set. */
+struct tn_magicsock *tn_magicsock_new(struct tn_loop *loop, const uint8_t node_priv[32],
+				      const uint8_t disco_priv[32], uint16_t port);
 void tn_magicsock_free(struct tn_magicsock *ms);
 void tn_magicsock_set_device(struct tn_magicsock *ms, struct tn_wg_device *dev);
 
@@ -47,9 +60,21 @@ void tn_magicsock_set_device(struct tn_magicsock *ms, struct tn_wg_device *dev);
 int tn_magicsock_set_derp_map(struct tn_magicsock *ms, const struct tn_tailcfg_derp_map *dm);
 int tn_magicsock_home_derp(const struct tn_magicsock *ms);
 
-/* Where to reach peer (a device peer): its node key and home region.  Call
- * again when they change; tn_magicsock_forget_peer before removing it. */
-int tn_magicsock_set_peer(struct tn_magicsock *ms, struct tn_wg_peer *peer, int home_derp);
+/* Where to reach peer (a device peer): its home region and disco key.
+ * Call again when they change; tn_magicsock_forget_peer before removing
+ * it. */
+int tn_magicsock_set_peer(struct tn_magicsock *ms, struct tn_wg_peer *peer, int home_derp,
+			  const uint8_t disco_pub[32]);
+
+/* Our UDP endpoints (local interface addresses with our port, tailnet
+ * ranges and link-local left out), for the control server.  Returns how
+ * many were written. */
+size_t tn_magicsock_local_endpoints(struct tn_magicsock *ms, struct tn_tailcfg_addrport *out,
+				    size_t max);
+
+/* "direct 10.0.0.2:41641", "derp 900" or "none": the path to peer now. */
+void tn_magicsock_peer_path(struct tn_magicsock *ms, struct tn_wg_peer *peer, char *out,
+			    size_t len);
 void tn_magicsock_forget_peer(struct tn_magicsock *ms, struct tn_wg_peer *peer);
 
 const struct tn_magicsock_stats *tn_magicsock_stats(const struct tn_magicsock *ms);

@@ -317,6 +317,7 @@ void tn_wg_peer_set_endpoint(struct tn_wg_peer *peer, const struct sockaddr *sa,
 	}
 	memcpy(&peer->endpoint.addr, sa, len);
 	peer->endpoint.len = len;
+	peer->endpoint.seen = 0;
 }
 
 const struct tn_wg_endpoint *tn_wg_peer_endpoint(const struct tn_wg_peer *peer)

@@ -34,6 +34,9 @@ struct tn_wg_peer;
 struct tn_wg_endpoint {
 	struct sockaddr_storage addr;
 	socklen_t len;
+	/* tn_clock_now() of the last authenticated packet from it; 0 for an
+	 * endpoint that was configured rather than heard from. */
+	uint64_t seen;
 };
 
 struct tn_wg_path_ops {

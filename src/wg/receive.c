@@ -32,8 +32,10 @@ static void endpoint_to_source(const struct tn_wg_endpoint *ep, struct tn_wg_sou
 
 static void update_endpoint(struct tn_wg_peer *peer, const struct tn_wg_endpoint *src)
 {
-	if (src && src->len)
+	if (src && src->len) {
 		tn_wg_peer_set_endpoint(peer, (const struct sockaddr *)&src->addr, src->len);
+		peer->endpoint.seen = tn_clock_now();
+	}
 }
 
 static bool under_load(struct tn_wg_device *dev)

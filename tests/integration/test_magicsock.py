@@ -82,3 +82,37 @@ def test_10mb_with_checksum_both_ways(derp_pair):
     got = h1.run(["sh", "-c", "curl -sS --max-time 60 --socks5-hostname 127.0.0.1:1055 "
                   "http://t1:8001/blob | sha256sum"], timeout=90).stdout.split()[0]
     assert got == want
+
+
+def test_direct_path_on_one_lan(topo, tmp_path):
+    """No UDP block: Go pings our announced endpoint, we answer the disco
+    ping, and WireGuard moves to the direct UDP path both ways."""
+    net, sw, (h1, h2) = tn.lan(topo)
+    go = net.add_tailscale(h1)
+    t = TailnetdNode(h2, topo.logdir, "t1").start(net.login_server, net.authkey)
+    t.wait_state("Running")
+    wait.until("n1 to see t1", lambda: go.peer_online("t1") or
+               any(p.get("HostName") == "t1" for p in (go.status().get("Peer") or {}).values()))
+    # Traffic makes Go look for a better path than DERP.
+    rc, out = go.ping(t.ip4(), count=10, until_direct=False)
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "hello").write_text("direct\n")
+    http_server(h1, str(site), 8000)
+
+    def go_direct():
+        fetch(h2, [f"http://{go.ip4()}:8000/hello"], "traffic to n1", timeout=20)
+        for p in (go.status().get("Peer") or {}).values():
+            if p.get("HostName") == "t1" and p.get("CurAddr", "").startswith("10.99.0.12:"):
+                return p
+        return None
+    p = wait.until("Go to use our UDP endpoint (CurAddr)", go_direct, timeout=40, interval=1)
+    assert p["CurAddr"] == "10.99.0.12:41641", p
+
+    def ours_direct():
+        fetch(h2, [f"http://{go.ip4()}:8000/hello"], "traffic to n1", timeout=20)
+        peer = t.peer("n1")
+        return peer if peer and peer.get("Path", "").startswith("direct 10.99.0.11:") else None
+    peer = wait.until("our path to n1 to be direct", ours_direct, timeout=30, interval=1)
+    eng = t.status()["Engine"]
+    assert eng["UDPReceived"] > 0 and eng["UDPSent"] > 0 and eng["DiscoPings"] > 0, eng
