@@ -109,7 +109,7 @@ static void write_status(struct node *nd)
 
 		tn_engine_stats(nd->engine, &es);
 		json_object_set_new(st, "Engine",
-				    json_pack("{sI sI sI sI sI sI sI sI sI}", "Peers", (json_int_t)es.peers,
+				    json_pack("{sI sI sI sI sI sI sI sI sI sI sI}", "Peers", (json_int_t)es.peers,
 					      "RxPackets", (json_int_t)es.rx_packets,
 					      "TxPackets", (json_int_t)es.tx_packets,
 					      "DERPSent", (json_int_t)es.derp_sent,
@@ -117,6 +117,8 @@ static void write_status(struct node *nd)
 					      "UDPSent", (json_int_t)es.udp_sent,
 					      "UDPReceived", (json_int_t)es.udp_received,
 					      "DiscoPings", (json_int_t)es.disco_pings,
+					      "DiscoPingsSent", (json_int_t)es.disco_pings_sent,
+					      "CallMeMaybe", (json_int_t)es.call_me_maybe,
 					      "Drops", (json_int_t)es.drops));
 	}
 	text = st ? json_dumps(st, JSON_INDENT(1) | JSON_SORT_KEYS) : NULL;
@@ -145,6 +147,18 @@ static void on_state(void *arg, enum tn_control_state st, const char *detail)
 	write_status(nd);
 }
 
+/* Peers reach us through our home region and our UDP endpoints: tell the
+ * control server (a lite map update). */
+static void announce_endpoints(void *arg)
+{
+	struct node *nd = arg;
+	struct tn_tailcfg_addrport eps[16];
+	enum tn_tailcfg_endpoint_type types[16];
+	size_t n = tn_engine_endpoints(nd->engine, eps, types, 16);
+
+	tn_control_set_endpoints(nd->control, eps, types, n, (uint16_t)nd->home_derp);
+}
+
 static void on_netmap(void *arg, const struct tn_netmap *nm, const struct tn_netmap_changes *ch)
 {
 	struct node *nd = arg;
@@ -154,16 +168,8 @@ static void on_netmap(void *arg, const struct tn_netmap *nm, const struct tn_net
 	tn_log_info("tailnetd", "netmap: %zu peers%s", nm->n_peers, ch->peers_full ? " (full)" : "");
 	home = tn_engine_apply(nd->engine, nm);
 	if (home != nd->home_derp) {
-		/* Peers reach us through our home region and our UDP endpoints:
-		 * tell the server. */
-		struct tn_tailcfg_addrport eps[16];
-		enum tn_tailcfg_endpoint_type types[16];
-		size_t n = tn_engine_endpoints(nd->engine, eps, 16);
-
-		for (size_t i = 0; i < n; i++)
-			types[i] = TN_TAILCFG_EP_LOCAL;
 		nd->home_derp = home;
-		tn_control_set_endpoints(nd->control, eps, types, n, (uint16_t)home);
+		announce_endpoints(nd);
 	}
 	write_status(nd);
 }
@@ -292,6 +298,8 @@ int tn_control_mode_run(const struct tn_control_mode_opts *o)
 		goto out;
 	}
 	nd.control = tn_control_new(nd.loop, &co, &cbs, &nd);
+	if (nd.control)
+		tn_engine_on_endpoints(nd.engine, announce_endpoints, &nd);
 	tn_crypto_wipe(&co, sizeof(co));
 	if (!nd.control) {
 		fprintf(stderr, "tailnetd: --login-server: %s is not an http:// or https:// URL\n",

@@ -148,7 +148,8 @@ static void apply_peer(struct tn_engine *e, const struct tn_tailcfg_node *node)
 
 		tn_wg_peer_add_allowed_ip(p, a->family, a->addr, a->bits);
 	}
-	tn_magicsock_set_peer(e->ms, p, node->home_derp, node->disco_key);
+	tn_magicsock_set_peer(e->ms, p, node->home_derp, node->disco_key, node->endpoints,
+			      node->n_endpoints);
 }
 
 int tn_engine_apply(struct tn_engine *e, const struct tn_netmap *nm)
@@ -197,13 +198,21 @@ void tn_engine_stats(const struct tn_engine *e, struct tn_engine_stats *out)
 	out->udp_sent = m->udp_sent;
 	out->udp_received = m->udp_received;
 	out->disco_pings = m->disco_pings;
+	out->disco_pings_sent = m->disco_pings_sent;
+	out->call_me_maybe = m->call_me_maybe;
 	out->drops = s->drop_malformed + s->drop_auth + s->drop_replay + s->drop_source +
 		     s->drop_no_peer + m->derp_send_drops + m->no_path;
 }
 
-size_t tn_engine_endpoints(struct tn_engine *e, struct tn_tailcfg_addrport *out, size_t max)
+size_t tn_engine_endpoints(struct tn_engine *e, struct tn_tailcfg_addrport *out,
+			   enum tn_tailcfg_endpoint_type *types, size_t max)
 {
-	return tn_magicsock_local_endpoints(e->ms, out, max);
+	return tn_magicsock_endpoints(e->ms, out, types, max);
+}
+
+void tn_engine_on_endpoints(struct tn_engine *e, void (*fn)(void *arg), void *arg)
+{
+	tn_magicsock_on_endpoints(e->ms, fn, arg);
 }
 
 void tn_engine_peer_path(struct tn_engine *e, const uint8_t node_key[32], char *out, size_t len)

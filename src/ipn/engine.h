@@ -25,8 +25,12 @@ struct tn_engine *tn_engine_new(struct tn_loop *loop, const uint8_t node_priv[32
 				const uint8_t disco_priv[32], const char *tun_name,
 				uint16_t udp_port, char *err, size_t errlen);
 
-/* Our UDP endpoints, for the control server; returns how many. */
-size_t tn_engine_endpoints(struct tn_engine *e, struct tn_tailcfg_addrport *out, size_t max);
+/* Our UDP endpoints and their kinds, for the control server; returns how
+ * many. */
+size_t tn_engine_endpoints(struct tn_engine *e, struct tn_tailcfg_addrport *out,
+			   enum tn_tailcfg_endpoint_type *types, size_t max);
+/* fn runs when the endpoints change (a new STUN result). */
+void tn_engine_on_endpoints(struct tn_engine *e, void (*fn)(void *arg), void *arg);
 
 /* The path to the peer with this node key now ("direct ip:port",
  * "derp N", "none"). */
@@ -43,7 +47,7 @@ int tn_engine_set_node_key(struct tn_engine *e, const uint8_t node_priv[32]);
 struct tn_engine_stats {
 	size_t peers;
 	uint64_t rx_packets, tx_packets, derp_sent, derp_received, udp_sent, udp_received, drops;
-	uint64_t disco_pings;
+	uint64_t disco_pings, disco_pings_sent, call_me_maybe;
 };
 void tn_engine_stats(const struct tn_engine *e, struct tn_engine_stats *out);
 

@@ -25,11 +25,16 @@ struct region_conn {
 	struct tn_magicsock *ms;
 };
 
+#define PEER_ENDPOINTS_MAX 8
+
 struct ms_peer {
 	int home_derp;
 	uint8_t disco_pub[32];
 	uint8_t disco_shared[32];   /* box key with their disco key */
 	bool has_disco;
+	struct tn_tailcfg_addrport endpoints[PEER_ENDPOINTS_MAX];
+	size_t n_endpoints;
+	uint64_t last_probe;        /* tn_clock_now() of the last ping round */
 };
 
 struct tn_magicsock {
@@ -37,6 +42,11 @@ struct tn_magicsock {
 	uint8_t node_priv[32];
 	uint8_t disco_priv[32], disco_pub[32];
 	struct tn_udp udp;
+	struct tn_timer *stun_timer;
+	uint8_t stun_txid[TN_STUN_TXID_LEN];
+	struct tn_tailcfg_addrport stun_addr;   /* family 0 until known */
+	tn_magicsock_endpoints_fn on_endpoints;
+	void *on_endpoints_arg;
 	struct tn_wg_device *dev;
 	const struct tn_tailcfg_derp_map *dm;   /* borrowed from the netmap */
 	int home;
@@ -46,6 +56,7 @@ struct tn_magicsock {
 };
 
 static struct region_conn *region_conn(struct tn_magicsock *ms, int region);
+static const struct tn_tailcfg_derp_region *find_region(const struct tn_magicsock *ms, int id);
 
 /* The device peer whose disco key is key, or NULL. */
 static struct tn_wg_peer *peer_by_disco(struct tn_magicsock *ms, const uint8_t key[32])
@@ -81,6 +92,72 @@ static void addrport_from_sockaddr(struct tn_tailcfg_addrport *ap, const struct 
 	}
 }
 
+static socklen_t sockaddr_from_addrport(struct sockaddr_storage *ss, const struct tn_tailcfg_addrport *ap)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (ap->family == AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)ss;
+
+		in->sin_family = AF_INET;
+		in->sin_port = htons(ap->port);
+		memcpy(&in->sin_addr, ap->addr, 4);
+		return sizeof(*in);
+	}
+	if (ap->family == AF_INET6) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(ap->port);
+		memcpy(&in6->sin6_addr, ap->addr, 16);
+		return sizeof(*in6);
+	}
+	return 0;
+}
+
+static void send_ping(struct tn_magicsock *ms, struct ms_peer *mp, const struct tn_tailcfg_addrport *to)
+{
+	struct tn_disco_msg ping;
+	struct sockaddr_storage ss;
+	socklen_t sl = sockaddr_from_addrport(&ss, to);
+	uint8_t out[256];
+	int n;
+
+	if (!sl)
+		return;
+	memset(&ping, 0, sizeof(ping));
+	ping.type = TN_DISCO_PING;
+	tn_crypto_random(ping.ping.txid, sizeof(ping.ping.txid));
+	tn_key_public_from_private(ping.ping.node_key, ms->node_priv);
+	n = tn_disco_seal_afternm(out, sizeof(out), ms->disco_pub, mp->disco_shared, &ping);
+	if (n > 0 && tn_udp_send(&ms->udp, (struct sockaddr *)&ss, sl, out, (size_t)n) == 0)
+		ms->stats.disco_pings_sent++;
+}
+
+/* Looking for a direct path: ping every endpoint the peer announced (that
+ * opens our NAT toward it) and ask it, over DERP, to ping ours. */
+static void probe_peer(struct tn_magicsock *ms, struct tn_wg_peer *peer, struct ms_peer *mp,
+		       struct region_conn *rc)
+{
+	struct tn_disco_msg cmm;
+	enum tn_tailcfg_endpoint_type types[TN_MAGICSOCK_MAX_ENDPOINTS];
+	uint8_t out[1024];
+	uint64_t now = tn_clock_now();
+	int n;
+
+	if (!mp->has_disco || (mp->last_probe && now - mp->last_probe < TN_MAGICSOCK_PROBE_INTERVAL_NS))
+		return;
+	mp->last_probe = now ? now : 1;
+	for (size_t i = 0; i < mp->n_endpoints; i++)
+		send_ping(ms, mp, &mp->endpoints[i]);
+	memset(&cmm, 0, sizeof(cmm));
+	cmm.type = TN_DISCO_CALL_ME_MAYBE;
+	cmm.call_me_maybe.n_endpoints = tn_magicsock_endpoints(ms, cmm.call_me_maybe.endpoints, types,
+							       TN_MAGICSOCK_MAX_ENDPOINTS);
+	n = tn_disco_seal_afternm(out, sizeof(out), ms->disco_pub, mp->disco_shared, &cmm);
+	if (n > 0 && rc)
+		tn_derp_client_send(rc->client, tn_wg_peer_public_key(peer), out, (size_t)n);
+}
+
 /* A disco packet from a UDP source (udp_src) or over DERP (derp_src with
  * its region).  Pings from known peers are answered with a pong on the
  * same path; everything else is set aside. */
@@ -98,8 +175,16 @@ static void handle_disco(struct tn_magicsock *ms, const uint8_t *pkt, size_t len
 		ms->stats.disco_bad++;
 		return;
 	}
+	if (m.type == TN_DISCO_CALL_ME_MAYBE) {
+		/* The peer is pinging our endpoints; ping its endpoints so our
+		 * NAT lets its pings (and then its WireGuard) in. */
+		ms->stats.call_me_maybe++;
+		for (size_t i = 0; i < m.call_me_maybe.n_endpoints; i++)
+			send_ping(ms, mp, &m.call_me_maybe.endpoints[i]);
+		return;
+	}
 	if (m.type != TN_DISCO_PING) {
-		/* Pongs to pings we never sent, CallMeMaybe, relay messages. */
+		/* Pongs (our pings only open NAT mappings), relay messages. */
 		ms->stats.disco_ignored++;
 		return;
 	}
@@ -130,6 +215,49 @@ static void handle_disco(struct tn_magicsock *ms, const uint8_t *pkt, size_t len
 	}
 }
 
+static void handle_stun(struct tn_magicsock *ms, const uint8_t *p, size_t len)
+{
+	struct tn_stun_response r;
+
+	if (tn_stun_parse_response(&r, p, len) < 0 || !tn_stun_response_for(&r, ms->stun_txid))
+		return;
+	ms->stats.stun_received++;
+	if (!memcmp(&r.addr, &ms->stun_addr, sizeof(r.addr)))
+		return;
+	ms->stun_addr = r.addr;
+	{
+		char buf[TN_TAILCFG_ADDRPORT_MAX];
+
+		tn_tailcfg_addrport_format(buf, &r.addr);
+		tn_log_info("magicsock", "STUN: our UDP endpoint is %s", buf);
+	}
+	if (ms->on_endpoints)
+		ms->on_endpoints(ms->on_endpoints_arg);
+}
+
+/* Sends a binding request to the first STUN-capable node of the home
+ * region (its IPv4 address: that is how our v4 NAT mapping is seen). */
+static void stun_probe(struct tn_timer *t, void *arg)
+{
+	struct tn_magicsock *ms = arg;
+	const struct tn_tailcfg_derp_region *r = find_region(ms, ms->home);
+	uint8_t req[TN_STUN_REQUEST_LEN];
+
+	for (size_t i = 0; r && i < r->n_nodes; i++) {
+		const struct tn_tailcfg_derp_node *n = &r->nodes[i];
+		struct sockaddr_in in = { .sin_family = AF_INET };
+
+		if (n->stun_port < 0 || inet_pton(AF_INET, n->ipv4, &in.sin_addr) != 1)
+			continue;
+		in.sin_port = htons((uint16_t)(n->stun_port ? n->stun_port : 3478));
+		tn_crypto_random(ms->stun_txid, sizeof(ms->stun_txid));
+		tn_stun_request(req, ms->stun_txid);
+		if (tn_udp_send(&ms->udp, (struct sockaddr *)&in, sizeof(in), req, sizeof(req)) == 0)
+			ms->stats.stun_sent++;
+		break;
+	}
+}
+
 static void on_udp(struct tn_loop *loop, int fd, unsigned events, void *arg)
 {
 	struct tn_magicsock *ms = arg;
@@ -150,7 +278,7 @@ static void on_udp(struct tn_loop *loop, int fd, unsigned events, void *arg)
 			if (tn_disco_looks_like(p, len))
 				handle_disco(ms, p, len, &src, NULL, 0);
 			else if (tn_stun_is(p, len))
-				ms->stats.disco_ignored++; /* no STUN requests yet */
+				handle_stun(ms, p, len);
 			else if (ms->dev)
 				tn_wg_device_receive(ms->dev, p, len, &src);
 		}
@@ -244,6 +372,7 @@ static int path_send(void *ctx, struct tn_wg_peer *peer, const uint8_t *buf, siz
 		ms->stats.derp_send_drops++;
 	else
 		ms->stats.derp_sent++;
+	probe_peer(ms, peer, mp, rc);
 	return r;
 }
 
@@ -269,6 +398,11 @@ struct tn_magicsock *tn_magicsock_new(struct tn_loop *loop, const uint8_t node_p
 	memcpy(ms->node_priv, node_priv, 32);
 	memcpy(ms->disco_priv, disco_priv, 32);
 	ms->udp.fd = -1;
+	if (!(ms->stun_timer = tn_timer_new(loop, stun_probe, ms))) {
+		free(ms);
+		errno = ENOMEM;
+		return NULL;
+	}
 	if ((r = tn_key_public_from_private(ms->disco_pub, disco_priv)) < 0 ||
 	    (r = tn_udp_open(&ms->udp, port)) < 0 ||
 	    (r = tn_loop_add_fd(loop, ms->udp.fd, TN_EV_READ, on_udp, ms)) < 0) {
@@ -289,6 +423,7 @@ void tn_magicsock_free(struct tn_magicsock *ms)
 		free(ms->conns[i]);
 	}
 	free(ms->conns);
+	tn_timer_free(ms->stun_timer);
 	if (ms->udp.fd >= 0)
 		tn_loop_del_fd(ms->loop, ms->udp.fd);
 	tn_udp_close(&ms->udp);
@@ -300,6 +435,12 @@ void tn_magicsock_free(struct tn_magicsock *ms)
 void tn_magicsock_set_device(struct tn_magicsock *ms, struct tn_wg_device *dev)
 {
 	ms->dev = dev;
+}
+
+void tn_magicsock_on_endpoints(struct tn_magicsock *ms, tn_magicsock_endpoints_fn fn, void *arg)
+{
+	ms->on_endpoints = fn;
+	ms->on_endpoints_arg = arg;
 }
 
 int tn_magicsock_set_derp_map(struct tn_magicsock *ms, const struct tn_tailcfg_derp_map *dm)
@@ -332,6 +473,10 @@ int tn_magicsock_set_derp_map(struct tn_magicsock *ms, const struct tn_tailcfg_d
 		for (size_t i = 0; i < ms->n_conns; i++)
 			tn_derp_client_note_preferred(ms->conns[i]->client, ms->conns[i]->region == home);
 		ms->home = home;
+		/* Learn our NAT mapping from the home region's STUN, now and
+		 * periodically. */
+		if (home)
+			tn_timer_arm(ms->stun_timer, 0, TN_MAGICSOCK_STUN_INTERVAL_NS);
 		/* Peers reach us through our home region: be there. */
 		if (home && (rc = region_conn(ms, home)))
 			tn_derp_client_note_preferred(rc->client, true);
@@ -346,7 +491,8 @@ int tn_magicsock_home_derp(const struct tn_magicsock *ms)
 }
 
 int tn_magicsock_set_peer(struct tn_magicsock *ms, struct tn_wg_peer *peer, int home_derp,
-			  const uint8_t disco_pub[32])
+			  const uint8_t disco_pub[32], const struct tn_tailcfg_addrport *endpoints,
+			  size_t n_endpoints)
 {
 	struct ms_peer *mp = tn_wg_peer_path_data(peer);
 
@@ -356,6 +502,9 @@ int tn_magicsock_set_peer(struct tn_magicsock *ms, struct tn_wg_peer *peer, int 
 		tn_wg_peer_set_path_data(peer, mp);
 	}
 	mp->home_derp = home_derp;
+	mp->n_endpoints = n_endpoints < PEER_ENDPOINTS_MAX ? n_endpoints : PEER_ENDPOINTS_MAX;
+	if (mp->n_endpoints)
+		memcpy(mp->endpoints, endpoints, mp->n_endpoints * sizeof(*endpoints));
 	if (disco_pub && !tn_crypto_is_zero(disco_pub, 32) &&
 	    (!mp->has_disco || memcmp(mp->disco_pub, disco_pub, 32))) {
 		memcpy(mp->disco_pub, disco_pub, 32);
@@ -384,14 +533,18 @@ static bool usable_endpoint(const struct sockaddr *sa)
 	return false;
 }
 
-size_t tn_magicsock_local_endpoints(struct tn_magicsock *ms, struct tn_tailcfg_addrport *out,
-				    size_t max)
+size_t tn_magicsock_endpoints(struct tn_magicsock *ms, struct tn_tailcfg_addrport *out,
+			      enum tn_tailcfg_endpoint_type *types, size_t max)
 {
 	struct ifaddrs *ifs, *i;
 	size_t n = 0;
 
+	if (ms->stun_addr.family && n < max) {
+		out[n] = ms->stun_addr;
+		types[n++] = TN_TAILCFG_EP_STUN;
+	}
 	if (getifaddrs(&ifs) < 0)
-		return 0;
+		return n;
 	for (i = ifs; i && n < max; i = i->ifa_next) {
 		if (!i->ifa_addr || !(i->ifa_flags & IFF_UP) || !usable_endpoint(i->ifa_addr))
 			continue;
@@ -399,7 +552,9 @@ size_t tn_magicsock_local_endpoints(struct tn_magicsock *ms, struct tn_tailcfg_a
 			continue;
 		addrport_from_sockaddr(&out[n], (const struct sockaddr_storage *)i->ifa_addr);
 		out[n].port = ms->udp.port;
-		n++;
+		if (n && !memcmp(&out[n], &out[0], sizeof(out[0])))
+			continue; /* not NATed: the STUN address is this one */
+		types[n++] = TN_TAILCFG_EP_LOCAL;
 	}
 	freeifaddrs(ifs);
 	return n;

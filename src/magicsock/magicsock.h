@@ -42,9 +42,17 @@ struct tn_magicsock;
 struct tn_magicsock_stats {
 	uint64_t derp_sent, derp_received, derp_send_drops, disco_ignored, no_path;
 	uint64_t udp_sent, udp_received, disco_pings, disco_pongs_sent, disco_bad;
+	uint64_t call_me_maybe, disco_pings_sent, stun_sent, stun_received;
 };
 
 extern const struct tn_wg_path_ops tn_magicsock_path_ops;
+
+/* STUN against the home region's DERP nodes this often, to learn the
+ * address NATs map our UDP socket to. */
+#define TN_MAGICSOCK_STUN_INTERVAL_NS (20 * 1000000000ULL)
+
+/* Called when the set of our UDP endpoints changes (a new STUN result). */
+typedef void (*tn_magicsock_endpoints_fn)(void *arg);
 
 /* Opens the UDP socket on port (0: any) and starts listening.  NULL with
  * errno set. */
@@ -52,6 +60,7 @@ struct tn_magicsock *tn_magicsock_new(struct tn_loop *loop, const uint8_t node_p
 				      const uint8_t disco_priv[32], uint16_t port);
 void tn_magicsock_free(struct tn_magicsock *ms);
 void tn_magicsock_set_device(struct tn_magicsock *ms, struct tn_wg_device *dev);
+void tn_magicsock_on_endpoints(struct tn_magicsock *ms, tn_magicsock_endpoints_fn fn, void *arg);
 
 /* A new DERP map (borrowed: it must stay valid until the next call, as the
  * netmap's does): connections to regions no longer in it close; the home
@@ -64,13 +73,19 @@ int tn_magicsock_home_derp(const struct tn_magicsock *ms);
  * Call again when they change; tn_magicsock_forget_peer before removing
  * it. */
 int tn_magicsock_set_peer(struct tn_magicsock *ms, struct tn_wg_peer *peer, int home_derp,
-			  const uint8_t disco_pub[32]);
+			  const uint8_t disco_pub[32], const struct tn_tailcfg_addrport *endpoints,
+			  size_t n_endpoints);
 
-/* Our UDP endpoints (local interface addresses with our port, tailnet
- * ranges and link-local left out), for the control server.  Returns how
- * many were written. */
-size_t tn_magicsock_local_endpoints(struct tn_magicsock *ms, struct tn_tailcfg_addrport *out,
-				    size_t max);
+/* While a peer is reached over DERP, its endpoints are pinged and it is
+ * sent a CallMeMaybe this often (Go: discoPingInterval 5 s). */
+#define TN_MAGICSOCK_PROBE_INTERVAL_NS (5 * 1000000000ULL)
+
+/* Our UDP endpoints for the control server: the STUN-mapped address (if
+ * known) first, then local interface addresses with our port (tailnet
+ * ranges and link-local left out).  types gets each one's kind.  Returns
+ * how many were written. */
+size_t tn_magicsock_endpoints(struct tn_magicsock *ms, struct tn_tailcfg_addrport *out,
+			      enum tn_tailcfg_endpoint_type *types, size_t max);
 
 /* "direct 10.0.0.2:41641", "derp 900" or "none": the path to peer now. */
 void tn_magicsock_peer_path(struct tn_magicsock *ms, struct tn_wg_peer *peer, char *out,

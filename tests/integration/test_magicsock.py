@@ -116,3 +116,32 @@ def test_direct_path_on_one_lan(topo, tmp_path):
     peer = wait.until("our path to n1 to be direct", ours_direct, timeout=30, interval=1)
     eng = t.status()["Engine"]
     assert eng["UDPReceived"] > 0 and eng["UDPSent"] > 0 and eng["DiscoPings"] > 0, eng
+
+
+def test_direct_through_two_nats_after_hole_punching(topo, tmp_path):
+    """Each node behind its own (endpoint-independent) NAT: STUN gives us
+    our mapped address, Go's CallMeMaybe makes us ping it, and the path
+    becomes direct between the two routers' WAN addresses."""
+    net, wan, (h1, h2), routers = tn.behind_nat(topo)
+    go = net.add_tailscale(h1)
+    t = TailnetdNode(h2, topo.logdir, "t1").start(net.login_server, net.authkey)
+    t.wait_state("Running")
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "hello").write_text("punched\n")
+    http_server(h1, str(site), 8000)
+    wait.until("Go to know t1", lambda: any(p.get("HostName") == "t1"
+                                             for p in (go.status().get("Peer") or {}).values()))
+
+    def direct():
+        fetch(h2, [f"http://{go.ip4()}:8000/hello"], "traffic to n1", timeout=20)
+        go.ping(t.ip4(), count=2, until_direct=False, timeout_s=20)
+        for p in (go.status().get("Peer") or {}).values():
+            if p.get("HostName") == "t1" and p.get("CurAddr", "").startswith("10.98.0.102:"):
+                peer = t.peer("n1")
+                if peer and peer.get("Path", "").startswith("direct 10.98.0.101:"):
+                    return p
+        return None
+    wait.until("a direct path through both NATs", direct, timeout=60, interval=1)
+    eng = t.status()["Engine"]
+    assert eng["UDPReceived"] > 0, eng
