@@ -295,8 +295,16 @@ static void on_derp_packet(void *arg, const uint8_t src[32], uint8_t *pkt, size_
 		handle_disco(ms, pkt, len, NULL, src, rc->region);
 		return;
 	}
-	if (ms->dev)
-		tn_wg_device_receive(ms->dev, pkt, len, NULL);
+	/* WireGuard over DERP only from node keys in the netmap, and only as
+	 * that node (Go does the same). */
+	if (ms->dev) {
+		struct tn_wg_peer *peer = tn_wg_peer_lookup(ms->dev, src);
+
+		if (peer)
+			tn_wg_device_receive_from_peer(ms->dev, pkt, len, peer);
+		else
+			ms->stats.no_path++;
+	}
 }
 
 static void on_derp_state(void *arg, bool connected, const char *err)

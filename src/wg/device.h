@@ -67,6 +67,7 @@ struct tn_wg_stats {
 	uint64_t drop_source;        /* inner source address not in AllowedIPs */
 	uint64_t drop_no_peer;       /* outbound destination in no AllowedIPs */
 	uint64_t drop_staged;        /* staged packets dropped (queue full, gave up) */
+	uint64_t drop_relay_sender;  /* relayed, but not from the peer the relay named */
 };
 
 struct tn_wg_device *tn_wg_device_new(struct tn_loop *loop, const struct tn_wg_path_ops *path,
@@ -119,6 +120,12 @@ int tn_wg_device_send(struct tn_wg_device *dev, const uint8_t *pkt, size_t len);
  * drop. */
 int tn_wg_device_receive(struct tn_wg_device *dev, uint8_t *buf, size_t len,
 			 const struct tn_wg_endpoint *src);
+
+/* The same for a datagram a relay delivered as coming from peer (DERP
+ * names the sender's node key): anything that authenticates as another
+ * peer, or as no peer, is dropped and counted. */
+int tn_wg_device_receive_from_peer(struct tn_wg_device *dev, uint8_t *buf, size_t len,
+				   struct tn_wg_peer *peer);
 
 /* Starts a handshake with peer now (unless one was sent < REKEY_TIMEOUT ago). */
 void tn_wg_peer_initiate_handshake(struct tn_wg_peer *peer);

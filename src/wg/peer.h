@@ -93,6 +93,7 @@ struct tn_wg_device {
 	uint64_t under_load_until;
 
 	struct tn_wg_stats stats;
+	struct tn_wg_peer *claimed;    /* during a relayed receive: the named sender */
 	uint64_t drop_log_time;        /* rate limit of the debug drop log */
 	uint8_t *scratch;              /* one datagram being built */
 	size_t scratch_len;

@@ -38,6 +38,16 @@ static void update_endpoint(struct tn_wg_peer *peer, const struct tn_wg_endpoint
 	}
 }
 
+/* A relayed datagram must authenticate as the peer the relay named. */
+static bool wrong_sender(struct tn_wg_device *dev, const struct tn_wg_peer *peer)
+{
+	if (!dev->claimed || dev->claimed == peer)
+		return false;
+	dev->stats.drop_relay_sender++;
+	tn_wg_log_drop(dev, "relayed datagram from another peer than the relay named");
+	return true;
+}
+
 static bool under_load(struct tn_wg_device *dev)
 {
 	uint64_t now = tn_clock_now();
@@ -106,6 +116,10 @@ static int receive_initiation(struct tn_wg_device *dev, uint8_t *buf, size_t len
 		tn_wg_log_drop(dev, "initiation %s", r ? "that does not decrypt" : "from an unknown key");
 		return -ENOENT;
 	}
+	if (wrong_sender(dev, peer)) {
+		tn_crypto_wipe(&op, sizeof(op));
+		return -EPERM;
+	}
 	r = tn_wg_initiation_accept(&peer->hs, &op, msg);
 	tn_crypto_wipe(&op, sizeof(op));
 	if (r < 0) {
@@ -154,6 +168,8 @@ static int receive_response(struct tn_wg_device *dev, uint8_t *buf, size_t len,
 		return -ENOENT;
 	}
 	peer = e->peer;
+	if (wrong_sender(dev, peer))
+		return -EPERM;
 	if ((r = tn_wg_response_consume(&peer->hs, &dev->id, msg)) < 0) {
 		dev->stats.drop_handshake++;
 		tn_wg_log_drop(dev, "response that does not authenticate");
@@ -180,6 +196,8 @@ static int receive_cookie(struct tn_wg_device *dev, uint8_t *buf)
 		dev->stats.drop_unknown_index++;
 		return -ENOENT;
 	}
+	if (wrong_sender(dev, e->peer))
+		return -EPERM;
 	if (tn_wg_cookie_reply_consume(&e->peer->cookie, e->peer->hs.remote_cookie_key, msg) < 0) {
 		dev->stats.drop_handshake++;
 		tn_wg_log_drop(dev, "cookie reply that does not open");
@@ -237,6 +255,8 @@ static int receive_data(struct tn_wg_device *dev, uint8_t *buf, size_t len,
 	}
 	kp = e->keypair;
 	peer = e->peer;
+	if (wrong_sender(dev, peer))
+		return -EPERM;
 	if (tn_clock_now() - kp->birth >= TN_WG_REJECT_AFTER_TIME_NS ||
 	    counter >= TN_WG_REJECT_AFTER_MESSAGES) {
 		dev->stats.drop_expired++;
@@ -330,4 +350,15 @@ malformed:
 	dev->stats.drop_malformed++;
 	tn_wg_log_drop(dev, "malformed datagram of %zu bytes", len);
 	return -EBADMSG;
+}
+
+int tn_wg_device_receive_from_peer(struct tn_wg_device *dev, uint8_t *buf, size_t len,
+				   struct tn_wg_peer *peer)
+{
+	int r;
+
+	dev->claimed = peer;
+	r = tn_wg_device_receive(dev, buf, len, NULL);
+	dev->claimed = NULL;
+	return r;
 }

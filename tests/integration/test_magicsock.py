@@ -5,6 +5,7 @@ Tailscale's derper, with UDP between the nodes blocked (DERP only).
                                                                  └─ n2 (tailnetd, TUN tailnet0)
 """
 import hashlib
+import time
 import os
 
 import pytest
@@ -145,3 +146,36 @@ def test_direct_through_two_nats_after_hole_punching(topo, tmp_path):
     wait.until("a direct path through both NATs", direct, timeout=60, interval=1)
     eng = t.status()["Engine"]
     assert eng["UDPReceived"] > 0, eng
+
+
+def test_symmetric_nats_fall_back_to_derp(topo, tmp_path):
+    """Behind NATs that map every destination to a new port, hole punching
+    cannot work: traffic stays on DERP and still flows."""
+    net, wan, (h1, h2), routers = tn.behind_nat(topo, nat="symmetric")
+    go = net.add_tailscale(h1)
+    t = TailnetdNode(h2, topo.logdir, "t1").start(net.login_server, net.authkey)
+    t.wait_state("Running")
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "hello").write_text("relayed\n")
+    http_server(h1, str(site), 8000)
+    for _ in range(3):
+        r = fetch(h2, [f"http://{go.ip4()}:8000/hello"], "traffic to n1 over DERP")
+        assert r.stdout == "relayed\n"
+    peer = t.peer("n1")
+    assert peer["Path"] == "derp 900", peer
+    wait.until("DERP counters in status.json",
+               lambda: (t.status().get("Engine") or {}).get("DERPSent", 0) > 0, timeout=5)
+
+
+def test_traffic_resumes_after_derper_restart(derp_pair):
+    net, go, t, h1, h2, site = derp_pair
+    (site / "hello").write_text("again\n")
+    http_server(h1, str(site), 8000)
+    fetch(h2, [f"http://{go.ip4()}:8000/hello"], "traffic before the restart")
+    net.derper.restart()
+    t0 = time.monotonic()
+    r = fetch(h2, ["--max-time", "5", f"http://{go.ip4()}:8000/hello"], "traffic after the restart",
+              timeout=30)
+    assert r.stdout == "again\n"
+    assert time.monotonic() - t0 < 15, time.monotonic() - t0

@@ -561,6 +561,33 @@ static void index_table_does_not_grow_with_handshakes(void **state)
 	assert_true(t->b.dev->index_cap <= 64);
 }
 
+static void relayed_datagrams_must_come_from_the_named_peer(void **state)
+{
+	struct bed *t = *state;
+	struct tn_wg_peer *other;
+	uint8_t priv[32], pub[32];
+	struct datagram d;
+
+	assert_int_equal(tn_crypto_random(priv, 32), 0);
+	assert_int_equal(tn_x25519_public(pub, priv), 0);
+	assert_int_equal(tn_wg_peer_add(t->b.dev, pub, NULL, &other), 0);
+	send_a_to_b(t, 60);
+	d = t->a.out[0];
+	t->a.nout = 0;
+	/* An initiation from A that the relay says came from someone else. */
+	assert_int_equal(tn_wg_device_receive_from_peer(t->b.dev, d.buf, d.len, other), -EPERM);
+	assert_int_equal(tn_wg_device_stats(t->b.dev)->drop_relay_sender, 1);
+	assert_int_equal(t->b.nout, 0);
+	/* Named correctly, it is accepted, and so is the data after it. */
+	assert_int_equal(tn_wg_device_receive_from_peer(t->b.dev, d.buf, d.len, t->b.peer), 0);
+	pump(&t->b, &t->a);
+	d = t->a.out[t->a.nout - 1];
+	t->a.nout = 0;
+	assert_int_equal(tn_wg_device_receive_from_peer(t->b.dev, d.buf, d.len, other), -EPERM);
+	assert_int_equal(tn_wg_device_receive_from_peer(t->b.dev, d.buf, d.len, t->b.peer), 0);
+	assert_int_equal(t->b.ndelivered, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -582,6 +609,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(rekey_after_messages, setup, teardown),
 		cmocka_unit_test_setup_teardown(reject_after_messages, setup, teardown),
 		cmocka_unit_test_setup_teardown(index_table_does_not_grow_with_handshakes, setup, teardown),
+		cmocka_unit_test_setup_teardown(relayed_datagrams_must_come_from_the_named_peer, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
