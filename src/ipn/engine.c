@@ -28,6 +28,32 @@ struct tn_engine {
 	size_t n_peers;
 };
 
+/* TUN reads come in batches: the datagrams they make leave together. */
+static void tun_readable(struct tn_loop *loop, int fd, unsigned events, void *arg)
+{
+	struct tn_engine *e = arg;
+
+	tn_magicsock_batch_begin(e->ms);
+	tn_tun_pump_on_readable(loop, fd, events, &e->pump);
+}
+
+static void tun_batch_done(void *arg)
+{
+	struct tn_engine *e = arg;
+
+	tn_magicsock_batch_end(e->ms);
+}
+
+static void rx_begin(void *arg)
+{
+	tn_tun_pump_begin(arg);
+}
+
+static void rx_end(void *arg)
+{
+	tn_tun_pump_end(arg);
+}
+
 struct tn_engine *tn_engine_new(struct tn_loop *loop, const uint8_t node_priv[32],
 				const uint8_t disco_priv[32], const char *tun_name,
 				uint16_t udp_port, char *err, size_t errlen)
@@ -61,9 +87,10 @@ struct tn_engine *tn_engine_new(struct tn_loop *loop, const uint8_t node_priv[32
 	}
 	tn_magicsock_set_device(e->ms, e->dev);
 	tn_wg_device_set_mtu(e->dev, e->tun.mtu);
-	tn_tun_pump_init(&e->pump, &e->tun, e->dev, NULL, NULL);
+	tn_tun_pump_init(&e->pump, &e->tun, e->dev, tun_batch_done, e);
+	tn_magicsock_set_rx_batch_hooks(e->ms, rx_begin, rx_end, &e->pump);
 	if ((r = tn_wg_device_set_private_key(e->dev, node_priv)) < 0 ||
-	    (r = tn_loop_add_fd(loop, e->tun.fd, TN_EV_READ, tn_tun_pump_on_readable, &e->pump)) < 0) {
+	    (r = tn_loop_add_fd(loop, e->tun.fd, TN_EV_READ, tun_readable, e)) < 0) {
 		snprintf(err, errlen, "WireGuard device: %s", strerror(-r));
 		goto fail;
 	}

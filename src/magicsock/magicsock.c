@@ -35,6 +35,12 @@ struct ms_peer {
 	struct tn_tailcfg_addrport endpoints[PEER_ENDPOINTS_MAX];
 	size_t n_endpoints;
 	uint64_t last_probe;        /* tn_clock_now() of the last ping round */
+	/* Pings in flight: a pong with one of these txids confirms its path. */
+	struct {
+		uint8_t txid[12];
+		struct tn_tailcfg_addrport to;
+	} pings[PEER_ENDPOINTS_MAX];
+	unsigned next_ping;
 };
 
 struct tn_magicsock {
@@ -47,6 +53,9 @@ struct tn_magicsock {
 	struct tn_tailcfg_addrport stun_addr;   /* family 0 until known */
 	tn_magicsock_endpoints_fn on_endpoints;
 	void *on_endpoints_arg;
+	void (*rx_begin)(void *), (*rx_end)(void *);
+	void *rx_arg;
+	bool in_batch;
 	struct tn_wg_device *dev;
 	const struct tn_tailcfg_derp_map *dm;   /* borrowed from the netmap */
 	int home;
@@ -127,6 +136,9 @@ static void send_ping(struct tn_magicsock *ms, struct ms_peer *mp, const struct 
 	memset(&ping, 0, sizeof(ping));
 	ping.type = TN_DISCO_PING;
 	tn_crypto_random(ping.ping.txid, sizeof(ping.ping.txid));
+	memcpy(mp->pings[mp->next_ping].txid, ping.ping.txid, sizeof(ping.ping.txid));
+	mp->pings[mp->next_ping].to = *to;
+	mp->next_ping = (mp->next_ping + 1) % PEER_ENDPOINTS_MAX;
 	tn_key_public_from_private(ping.ping.node_key, ms->node_priv);
 	n = tn_disco_seal_afternm(out, sizeof(out), ms->disco_pub, mp->disco_shared, &ping);
 	if (n > 0 && tn_udp_send(&ms->udp, (struct sockaddr *)&ss, sl, out, (size_t)n) == 0)
@@ -183,9 +195,25 @@ static void handle_disco(struct tn_magicsock *ms, const uint8_t *pkt, size_t len
 			send_ping(ms, mp, &m.call_me_maybe.endpoints[i]);
 		return;
 	}
-	if (m.type != TN_DISCO_PING) {
-		/* Pongs (our pings only open NAT mappings), relay messages. */
+	if (m.type == TN_DISCO_PONG) {
+		/* A pong to one of our pings, over UDP: that path works. */
+		for (size_t i = 0; udp_src && i < PEER_ENDPOINTS_MAX; i++) {
+			if (memcmp(mp->pings[i].txid, m.pong.txid, sizeof(m.pong.txid)))
+				continue;
+			struct sockaddr_storage ss;
+			socklen_t sl = sockaddr_from_addrport(&ss, &mp->pings[i].to);
+
+			memset(mp->pings[i].txid, 0, sizeof(mp->pings[i].txid));
+			if (sl)
+				tn_wg_peer_confirm_endpoint(peer, (struct sockaddr *)&ss, sl);
+			ms->stats.disco_pongs_received++;
+			return;
+		}
 		ms->stats.disco_ignored++;
+		return;
+	}
+	if (m.type != TN_DISCO_PING) {
+		ms->stats.disco_ignored++; /* relay messages */
 		return;
 	}
 	ms->stats.disco_pings++;
@@ -263,6 +291,9 @@ static void on_udp(struct tn_loop *loop, int fd, unsigned events, void *arg)
 	struct tn_magicsock *ms = arg;
 	int n = tn_udp_recv_batch(&ms->udp);
 
+	tn_magicsock_batch_begin(ms);
+	if (ms->rx_begin)
+		ms->rx_begin(ms->rx_arg);
 	for (int i = 0; i < n; i++) {
 		struct tn_udp_rx *rx = &ms->udp.rx[i];
 		struct tn_wg_endpoint src;
@@ -283,6 +314,9 @@ static void on_udp(struct tn_loop *loop, int fd, unsigned events, void *arg)
 				tn_wg_device_receive(ms->dev, p, len, &src);
 		}
 	}
+	if (ms->rx_end)
+		ms->rx_end(ms->rx_arg);
+	tn_magicsock_batch_end(ms);
 }
 
 static void on_derp_packet(void *arg, const uint8_t src[32], uint8_t *pkt, size_t len)
@@ -365,7 +399,9 @@ static int path_send(void *ctx, struct tn_wg_peer *peer, const uint8_t *buf, siz
 
 	/* Direct while the peer's WireGuard keeps arriving over UDP. */
 	if (ep->len && ep->seen && tn_clock_now() - ep->seen < TN_MAGICSOCK_DIRECT_TRUST_NS) {
-		r = tn_udp_send(&ms->udp, (const struct sockaddr *)&ep->addr, ep->len, buf, len);
+		r = tn_udp_queue(&ms->udp, (const struct sockaddr *)&ep->addr, ep->len, buf, len);
+		if (r == 0 && !ms->in_batch)
+			r = tn_udp_flush(&ms->udp);
 		if (r == 0) {
 			ms->stats.udp_sent++;
 			return 0;
@@ -443,6 +479,25 @@ void tn_magicsock_free(struct tn_magicsock *ms)
 void tn_magicsock_set_device(struct tn_magicsock *ms, struct tn_wg_device *dev)
 {
 	ms->dev = dev;
+}
+
+void tn_magicsock_set_rx_batch_hooks(struct tn_magicsock *ms, void (*begin)(void *),
+				     void (*end)(void *), void *arg)
+{
+	ms->rx_begin = begin;
+	ms->rx_end = end;
+	ms->rx_arg = arg;
+}
+
+void tn_magicsock_batch_begin(struct tn_magicsock *ms)
+{
+	ms->in_batch = true;
+}
+
+void tn_magicsock_batch_end(struct tn_magicsock *ms)
+{
+	ms->in_batch = false;
+	tn_udp_flush(&ms->udp);
 }
 
 void tn_magicsock_on_endpoints(struct tn_magicsock *ms, tn_magicsock_endpoints_fn fn, void *arg)

@@ -42,7 +42,7 @@ struct tn_magicsock;
 struct tn_magicsock_stats {
 	uint64_t derp_sent, derp_received, derp_send_drops, disco_ignored, no_path;
 	uint64_t udp_sent, udp_received, disco_pings, disco_pongs_sent, disco_bad;
-	uint64_t call_me_maybe, disco_pings_sent, stun_sent, stun_received;
+	uint64_t call_me_maybe, disco_pings_sent, stun_sent, stun_received, disco_pongs_received;
 };
 
 extern const struct tn_wg_path_ops tn_magicsock_path_ops;
@@ -61,6 +61,15 @@ struct tn_magicsock *tn_magicsock_new(struct tn_loop *loop, const uint8_t node_p
 void tn_magicsock_free(struct tn_magicsock *ms);
 void tn_magicsock_set_device(struct tn_magicsock *ms, struct tn_wg_device *dev);
 void tn_magicsock_on_endpoints(struct tn_magicsock *ms, tn_magicsock_endpoints_fn fn, void *arg);
+
+/* Batches: begin/end run around each batch of received datagrams (the TUN
+ * pump joins what it delivers in between); datagrams sent inside a batch,
+ * or between tn_magicsock_batch_begin/end (a batch of TUN reads), leave
+ * together with UDP GSO at its end. */
+void tn_magicsock_set_rx_batch_hooks(struct tn_magicsock *ms, void (*begin)(void *),
+				     void (*end)(void *), void *arg);
+void tn_magicsock_batch_begin(struct tn_magicsock *ms);
+void tn_magicsock_batch_end(struct tn_magicsock *ms);
 
 /* A new DERP map (borrowed: it must stay valid until the next call, as the
  * netmap's does): connections to regions no longer in it close; the home

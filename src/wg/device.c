@@ -320,6 +320,13 @@ void tn_wg_peer_set_endpoint(struct tn_wg_peer *peer, const struct sockaddr *sa,
 	peer->endpoint.seen = 0;
 }
 
+void tn_wg_peer_confirm_endpoint(struct tn_wg_peer *peer, const struct sockaddr *sa, socklen_t len)
+{
+	tn_wg_peer_set_endpoint(peer, sa, len);
+	if (peer->endpoint.len)
+		peer->endpoint.seen = tn_clock_now();
+}
+
 const struct tn_wg_endpoint *tn_wg_peer_endpoint(const struct tn_wg_peer *peer)
 {
 	return &peer->endpoint;

@@ -99,6 +99,9 @@ int tn_wg_peer_add_allowed_ip(struct tn_wg_peer *peer, int family, const uint8_t
 void tn_wg_peer_clear_allowed_ips(struct tn_wg_peer *peer);
 void tn_wg_peer_set_endpoint(struct tn_wg_peer *peer, const struct sockaddr *sa, socklen_t len);
 const struct tn_wg_endpoint *tn_wg_peer_endpoint(const struct tn_wg_peer *peer);
+/* The path layer confirmed it reaches peer at sa (a disco pong): use it as
+ * if authenticated WireGuard had just arrived from there. */
+void tn_wg_peer_confirm_endpoint(struct tn_wg_peer *peer, const struct sockaddr *sa, socklen_t len);
 /* 0 disables persistent keepalive. */
 void tn_wg_peer_set_persistent_keepalive(struct tn_wg_peer *peer, unsigned seconds);
 const uint8_t *tn_wg_peer_public_key(const struct tn_wg_peer *peer);

@@ -33,11 +33,11 @@ class Tailnet:
     def login_server(self):
         return self.headscale.url
 
-    def add_tailscale(self, ns, name=None, socks5=None):
+    def add_tailscale(self, ns, name=None, socks5=None, tun=None):
         """Start a Go tailscaled in ns and bring it up with the pre-auth key;
         socks5="127.0.0.1:PORT" also opens its SOCKS5 proxy."""
         name = name or ns.name
-        node = TailscaleNode(ns, self.topo.logdir, name, socks5=socks5).start()
+        node = TailscaleNode(ns, self.topo.logdir, name, socks5=socks5, tun=tun).start()
         node.up(self.login_server, self.authkey, hostname=name)
         self.nodes[name] = node
         return node

@@ -10,8 +10,8 @@ from . import peers, wait
 
 
 class TailscaleNode:
-    def __init__(self, ns, workdir, name, port=41641, socks5=None):
-        self.ns, self.name, self.port, self.socks5 = ns, name, port, socks5
+    def __init__(self, ns, workdir, name, port=41641, socks5=None, tun=None):
+        self.ns, self.name, self.port, self.socks5, self.tun = ns, name, port, socks5, tun
         self.dir = os.path.join(workdir, f"tailscaled-{name}")
         os.makedirs(self.dir, exist_ok=True)
         # Unix socket paths are limited to 107 bytes: keep it short.
@@ -24,7 +24,7 @@ class TailscaleNode:
         self.proc = self.ns.popen(f"tailscaled-{self.name}", [
             peers.path("tailscaled"), f"--statedir={self.dir}",
             f"--state={self.dir}/tailscaled.state", f"--socket={self.socket}",
-            "--tun=userspace-networking", f"--port={self.port}", "--no-logs-no-support"]
+            f"--tun={self.tun or 'userspace-networking'}", f"--port={self.port}", "--no-logs-no-support"]
             + ([f"--socks5-server={self.socks5}"] if self.socks5 else []),
             env={"HOME": self.dir})
         wait.until(f"tailscaled {self.name} to open its socket", self._socket_up, timeout=20)
@@ -40,8 +40,10 @@ class TailscaleNode:
                            check=check, timeout=timeout)
 
     def up(self, login_server, authkey, hostname=None):
+        # With a kernel TUN, leave the namespace's netfilter alone.
+        extra = ["--netfilter-mode=off"] if self.tun else []
         self.cli("up", f"--login-server={login_server}", f"--authkey={authkey}",
-                 f"--hostname={hostname or self.name}", "--timeout=60s", timeout=90)
+                 f"--hostname={hostname or self.name}", "--timeout=60s", *extra, timeout=90)
         wait.until(f"{self.name} to be Running", lambda: self.status()["BackendState"] == "Running")
         return self
 
