@@ -17,6 +17,7 @@
 #include "crypto/keys.h"
 #include "net/conn.h"
 #include "net/http1.h"
+#include "util/backoff.h"
 #include "util/clock.h"
 #include "util/log.h"
 #include "tn_config.h"
@@ -77,18 +78,6 @@ void tn_control_authority(const struct tn_control *c, char *out, size_t len)
 
 /* ---- teardown and retry ---- */
 
-static uint64_t backoff_ns(unsigned failures)
-{
-	uint64_t d = (uint64_t)failures * failures * 10 * TN_NSEC_PER_MSEC;
-	uint32_t r = 0;
-
-	if (d > TN_CONTROL_BACKOFF_MAX_NS)
-		d = TN_CONTROL_BACKOFF_MAX_NS;
-	tn_crypto_random(&r, sizeof(r));
-	/* +-50% jitter */
-	return d / 2 + (uint64_t)((double)d * (r / 4294967296.0));
-}
-
 void tn_control_fail(struct tn_control *c, const char *fmt, ...)
 {
 	va_list ap;
@@ -128,7 +117,7 @@ static void on_teardown(struct tn_timer *t, void *arg)
 	}
 	c->failures++;
 	c->reconnects++;
-	delay = backoff_ns(c->failures);
+	delay = tn_backoff_ns(c->failures, TN_CONTROL_BACKOFF_MAX_NS);
 	tn_log_warn("control", "%s; reconnecting in %llu ms", c->dead_msg,
 		    (unsigned long long)(delay / TN_NSEC_PER_MSEC));
 	c->phase = PHASE_BACKOFF;

@@ -18,6 +18,7 @@
 #include "event/loop.h"
 #include "net/conn.h"
 #include "net/http1.h"
+#include "util/backoff.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -101,18 +102,6 @@ static void start_attempt(struct tn_derp_client *c);
 static char *dupstr(const char *s)
 {
 	return strdup(s ? s : "");
-}
-
-static uint64_t backoff_ns(unsigned failures)
-{
-	uint64_t d = (uint64_t)failures * failures * 10 * TN_NSEC_PER_MSEC;
-	uint32_t r = 0;
-
-	if (failures > 2000 || d > TN_DERP_BACKOFF_MAX_NS)
-		d = TN_DERP_BACKOFF_MAX_NS;
-	tn_crypto_random(&r, sizeof(r));
-	/* +-50% jitter */
-	return d / 2 + (uint64_t)((double)d * (r / 4294967296.0));
 }
 
 static void release(struct tn_derp_client *c)
@@ -214,7 +203,7 @@ static void on_teardown(struct tn_timer *t, void *arg)
 			c->failures = 0;
 		c->failures++;
 		c->cur = 0;
-		delay = backoff_ns(c->failures);
+		delay = tn_backoff_ns(c->failures, TN_DERP_BACKOFF_MAX_NS);
 		tn_log_warn(MOD, "derp-%d: %s; reconnecting in %llu ms", c->region, c->dead_msg,
 			    (unsigned long long)(delay / TN_NSEC_PER_MSEC));
 	} else if (c->cur + 1 < c->n_targets) {
@@ -226,7 +215,7 @@ static void on_teardown(struct tn_timer *t, void *arg)
 	} else {
 		c->cur = 0;
 		c->failures++;
-		delay = backoff_ns(c->failures);
+		delay = tn_backoff_ns(c->failures, TN_DERP_BACKOFF_MAX_NS);
 		tn_log_warn(MOD, "derp-%d: %s; retrying in %llu ms", c->region, c->dead_msg,
 			    (unsigned long long)(delay / TN_NSEC_PER_MSEC));
 	}

@@ -179,27 +179,39 @@ static void apply_peer(struct tn_engine *e, const struct tn_tailcfg_node *node)
 			      node->n_endpoints);
 }
 
+static int cmp_key(const void *a, const void *b)
+{
+	return memcmp(*(const uint8_t *const *)a, *(const uint8_t *const *)b, 32);
+}
+
 int tn_engine_apply(struct tn_engine *e, const struct tn_netmap *nm)
 {
 	struct tn_wg_peer **peers = NULL;
-	size_t n;
+	const uint8_t **keys;
+	size_t n, nkeys = 0;
 	int home;
 
 	if (nm->self)
 		apply_self(e, nm->self);
 	home = tn_magicsock_set_derp_map(e->ms, nm->derp_map);
-	/* Remove device peers the netmap no longer has (or has expired). */
+	/* Remove device peers the netmap no longer has (or has expired):
+	 * the netmap's keys sorted, each device peer looked up. */
+	keys = malloc((nm->n_peers ? nm->n_peers : 1) * sizeof(*keys));
+	if (!keys)
+		return home;
+	for (size_t j = 0; j < nm->n_peers; j++)
+		if (!nm->peers[j]->expired)
+			keys[nkeys++] = nm->peers[j]->key;
+	qsort(keys, nkeys, sizeof(*keys), cmp_key);
 	n = tn_wg_device_peers(e->dev, &peers);
 	for (size_t i = 0; i < n; i++) {
 		const uint8_t *key = tn_wg_peer_public_key(peers[i]);
-		bool keep = false;
 
-		for (size_t j = 0; j < nm->n_peers && !keep; j++)
-			keep = !nm->peers[j]->expired && !memcmp(nm->peers[j]->key, key, 32);
-		if (!keep)
+		if (!bsearch(&key, keys, nkeys, sizeof(*keys), cmp_key))
 			remove_peer(e, peers[i]);
 	}
 	free(peers);
+	free(keys);
 	for (size_t j = 0; j < nm->n_peers; j++)
 		if (!nm->peers[j]->expired)
 			apply_peer(e, nm->peers[j]);

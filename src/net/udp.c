@@ -1,6 +1,5 @@
 #include "net/udp.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
@@ -273,55 +272,4 @@ int tn_udp_send(struct tn_udp *u, const struct sockaddr *sa, socklen_t len,
 		r = sendto(u->fd, buf, n, MSG_DONTWAIT, sa, len);
 	} while (r < 0 && errno == EINTR);
 	return r < 0 ? -errno : 0;
-}
-
-int tn_udp_parse_endpoint(const char *s, struct sockaddr_storage *ss, socklen_t *len)
-{
-	char host[64];
-	const char *colon;
-	char *end;
-	unsigned long port;
-	size_t hlen;
-
-	memset(ss, 0, sizeof(*ss));
-	if (s[0] == '[') {
-		const char *close = strchr(s, ']');
-
-		if (!close || close[1] != ':')
-			return -EINVAL;
-		hlen = (size_t)(close - s - 1);
-		if (hlen >= sizeof(host))
-			return -EINVAL;
-		memcpy(host, s + 1, hlen);
-		colon = close + 1;
-	} else {
-		colon = strrchr(s, ':');
-		if (!colon || (size_t)(colon - s) >= sizeof(host))
-			return -EINVAL;
-		hlen = (size_t)(colon - s);
-		memcpy(host, s, hlen);
-	}
-	host[hlen] = '\0';
-	errno = 0;
-	port = strtoul(colon + 1, &end, 10);
-	if (errno || *end || end == colon + 1 || port == 0 || port > 65535)
-		return -EINVAL;
-	if (s[0] != '[') {
-		struct sockaddr_in *in = (struct sockaddr_in *)ss;
-
-		if (inet_pton(AF_INET, host, &in->sin_addr) != 1)
-			return -EINVAL;
-		in->sin_family = AF_INET;
-		in->sin_port = htons((uint16_t)port);
-		*len = sizeof(*in);
-	} else {
-		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-
-		if (inet_pton(AF_INET6, host, &in6->sin6_addr) != 1)
-			return -EINVAL;
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons((uint16_t)port);
-		*len = sizeof(*in6);
-	}
-	return 0;
 }

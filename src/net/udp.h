@@ -69,8 +69,4 @@ int tn_udp_queue(struct tn_udp *u, const struct sockaddr *sa, socklen_t len,
 		 const uint8_t *buf, size_t n);
 int tn_udp_flush(struct tn_udp *u);
 
-/* Parses "1.2.3.4:51820" or "[::1]:51820" (numeric only).  Returns 0 or
- * -EINVAL. */
-int tn_udp_parse_endpoint(const char *s, struct sockaddr_storage *ss, socklen_t *len);
-
 #endif

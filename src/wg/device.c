@@ -215,15 +215,40 @@ void tn_wg_index_del(struct tn_wg_device *dev, uint32_t index)
 	}
 }
 
-/* ---- peers ---- */
+/* ---- peers: kept sorted by public key, found by binary search (the
+ * DERP receive path looks a peer up for every packet) ---- */
+
+/* Where pub is, or would go, in dev->peers. */
+static size_t peer_pos(const struct tn_wg_device *dev, const uint8_t pub[TN_WG_KEY_LEN], bool *found)
+{
+	size_t lo = 0, hi = dev->npeers;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = memcmp(dev->peers[mid]->pub, pub, TN_WG_KEY_LEN);
+
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = false;
+	return lo;
+}
 
 int tn_wg_peer_add(struct tn_wg_device *dev, const uint8_t pub[TN_WG_KEY_LEN],
 		   const uint8_t psk[TN_WG_KEY_LEN], struct tn_wg_peer **out)
 {
 	struct tn_wg_peer *p;
+	bool found;
+	size_t pos = peer_pos(dev, pub, &found);
 	int r;
 
-	if (tn_wg_peer_lookup(dev, pub))
+	if (found)
 		return -EEXIST;
 	if (dev->has_identity && tn_crypto_equal(pub, dev->id.pub, TN_WG_KEY_LEN))
 		return -EINVAL;
@@ -252,7 +277,9 @@ int tn_wg_peer_add(struct tn_wg_device *dev, const uint8_t pub[TN_WG_KEY_LEN],
 		free(p);
 		return r;
 	}
-	dev->peers[dev->npeers++] = p;
+	memmove(dev->peers + pos + 1, dev->peers + pos, (dev->npeers - pos) * sizeof(*dev->peers));
+	dev->peers[pos] = p;
+	dev->npeers++;
 	if (out)
 		*out = p;
 	return 0;
@@ -260,10 +287,10 @@ int tn_wg_peer_add(struct tn_wg_device *dev, const uint8_t pub[TN_WG_KEY_LEN],
 
 struct tn_wg_peer *tn_wg_peer_lookup(struct tn_wg_device *dev, const uint8_t pub[TN_WG_KEY_LEN])
 {
-	for (size_t i = 0; i < dev->npeers; i++)
-		if (!memcmp(dev->peers[i]->pub, pub, TN_WG_KEY_LEN))
-			return dev->peers[i];
-	return NULL;
+	bool found;
+	size_t pos = peer_pos(dev, pub, &found);
+
+	return found ? dev->peers[pos] : NULL;
 }
 
 size_t tn_wg_device_peers(struct tn_wg_device *dev, struct tn_wg_peer ***out)
@@ -281,12 +308,12 @@ size_t tn_wg_device_peers(struct tn_wg_device *dev, struct tn_wg_peer ***out)
 void tn_wg_peer_remove(struct tn_wg_peer *peer)
 {
 	struct tn_wg_device *dev = peer->dev;
+	bool found;
+	size_t pos = peer_pos(dev, peer->pub, &found);
 
-	for (size_t i = 0; i < dev->npeers; i++) {
-		if (dev->peers[i] == peer) {
-			dev->peers[i] = dev->peers[--dev->npeers];
-			break;
-		}
+	if (found) {
+		dev->npeers--;
+		memmove(dev->peers + pos, dev->peers + pos + 1, (dev->npeers - pos) * sizeof(*dev->peers));
 	}
 	tn_wg_allowedips_remove_by_peer(&dev->aips, peer);
 	tn_wg_timers_free(peer);

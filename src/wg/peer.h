@@ -80,7 +80,7 @@ struct tn_wg_device {
 	void *deliver_ctx;
 	unsigned mtu;
 
-	struct tn_wg_peer **peers;  /* unordered array */
+	struct tn_wg_peer **peers;  /* sorted by public key */
 	size_t npeers, peers_cap;
 
 	struct tn_wg_index_entry *index;  /* open addressing, power of two */
