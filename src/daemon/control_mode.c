@@ -290,7 +290,11 @@ int tn_control_mode_run(const struct tn_control_mode_opts *o)
 
 	if (!(nd.loop = tn_loop_new()))
 		goto out;
-	nd.engine = tn_engine_new(nd.loop, nd.keys.node, disco_priv, o->tun, (uint16_t)o->port,
+	nd.engine = tn_engine_new(nd.loop,
+				  &(struct tn_engine_options){ .node_priv = nd.keys.node,
+							       .disco_priv = disco_priv,
+							       .tun_name = o->tun,
+							       .udp_port = (uint16_t)o->port },
 				  err, sizeof(err));
 	tn_crypto_wipe(disco_priv, sizeof(disco_priv));
 	if (!nd.engine) {

@@ -54,11 +54,13 @@ static void rx_end(void *arg)
 	tn_tun_pump_end(arg);
 }
 
-struct tn_engine *tn_engine_new(struct tn_loop *loop, const uint8_t node_priv[32],
-				const uint8_t disco_priv[32], const char *tun_name,
-				uint16_t udp_port, char *err, size_t errlen)
+struct tn_engine *tn_engine_new(struct tn_loop *loop, const struct tn_engine_options *opts,
+				char *err, size_t errlen)
 {
 	struct tn_engine *e = calloc(1, sizeof(*e));
+	const uint8_t *node_priv = opts->node_priv, *disco_priv = opts->disco_priv;
+	const char *tun_name = opts->tun_name;
+	uint16_t udp_port = opts->udp_port;
 	int r;
 
 	if (!e) {

@@ -19,11 +19,23 @@
 
 struct tn_engine;
 
-/* Opens the TUN (named tun_name), the devices and the UDP socket on
- * udp_port (0: any).  NULL with err set. */
-struct tn_engine *tn_engine_new(struct tn_loop *loop, const uint8_t node_priv[32],
-				const uint8_t disco_priv[32], const char *tun_name,
-				uint16_t udp_port, char *err, size_t errlen);
+/* What the engine is built with.  Strings are borrowed for the call. */
+struct tn_engine_options {
+	const uint8_t *node_priv;      /* 32 bytes */
+	const uint8_t *disco_priv;     /* 32 bytes */
+	const char *tun_name;          /* a TUN interface name, or
+					* TN_ENGINE_USERSPACE for the netstack */
+	uint16_t udp_port;             /* 0: any */
+	const char *socks5_listen;     /* "addr:port" or NULL (userspace) */
+	const char *http_proxy_listen; /* "addr:port" or NULL (userspace) */
+};
+
+#define TN_ENGINE_USERSPACE "userspace-networking"
+
+/* Opens the TUN (or the userspace stack), the devices and the UDP socket.
+ * NULL with err set. */
+struct tn_engine *tn_engine_new(struct tn_loop *loop, const struct tn_engine_options *opts,
+				char *err, size_t errlen);
 
 /* Our UDP endpoints and their kinds, for the control server; returns how
  * many. */
