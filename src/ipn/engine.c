@@ -54,6 +54,26 @@ static void rx_end(void *arg)
 	tn_tun_pump_end(arg);
 }
 
+/* Every IP packet from the TUN (or, in userspace mode, the netstack) on
+ * its way to the tailnet passes here: MagicDNS takes what is addressed to
+ * 100.100.100.100:53, the filter notes our own flows (connection tracking
+ * lets their replies in), the rest is sealed for its peer. */
+static void engine_outbound(void *ctx, uint8_t *pkt, size_t len)
+{
+	struct tn_engine *e = ctx;
+
+	tn_wg_device_send(e->dev, pkt, len);
+}
+
+/* Every decrypted packet from a peer passes here on its way to the TUN (or
+ * the netstack): the packet filter decides. */
+static void engine_deliver(void *ctx, struct tn_wg_peer *peer, uint8_t *pkt, size_t len)
+{
+	struct tn_engine *e = ctx;
+
+	tn_tun_pump_deliver(&e->pump, peer, pkt, len);
+}
+
 struct tn_engine *tn_engine_new(struct tn_loop *loop, const struct tn_engine_options *opts,
 				char *err, size_t errlen)
 {
@@ -82,14 +102,14 @@ struct tn_engine *tn_engine_new(struct tn_loop *loop, const struct tn_engine_opt
 		snprintf(err, errlen, "UDP port %u: %s", udp_port, strerror(errno));
 		goto fail;
 	}
-	if (!(e->dev = tn_wg_device_new(loop, &tn_magicsock_path_ops, e->ms, tn_tun_pump_deliver,
-					&e->pump))) {
+	if (!(e->dev = tn_wg_device_new(loop, &tn_magicsock_path_ops, e->ms, engine_deliver, e))) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
 	tn_magicsock_set_device(e->ms, e->dev);
 	tn_wg_device_set_mtu(e->dev, e->tun.mtu);
 	tn_tun_pump_init(&e->pump, &e->tun, e->dev, tun_batch_done, e);
+	tn_tun_pump_set_outbound(&e->pump, engine_outbound, e);
 	tn_magicsock_set_rx_batch_hooks(e->ms, rx_begin, rx_end, &e->pump);
 	if ((r = tn_wg_device_set_private_key(e->dev, node_priv)) < 0 ||
 	    (r = tn_loop_add_fd(loop, e->tun.fd, TN_EV_READ, tun_readable, e)) < 0) {

@@ -8,6 +8,8 @@ void tn_tun_pump_init(struct tn_tun_pump *p, struct tn_tun *tun, struct tn_wg_de
 {
 	p->tun = tun;
 	p->dev = dev;
+	p->outbound = NULL;
+	p->outbound_ctx = NULL;
 	p->after_read = after_read;
 	p->ctx = ctx;
 	p->in_batch = false;
@@ -15,11 +17,20 @@ void tn_tun_pump_init(struct tn_tun_pump *p, struct tn_tun *tun, struct tn_wg_de
 	tn_gro_init(&p->gro);
 }
 
+void tn_tun_pump_set_outbound(struct tn_tun_pump *p, tn_tun_pump_outbound_fn fn, void *ctx)
+{
+	p->outbound = fn;
+	p->outbound_ctx = ctx;
+}
+
 static void send_segment(void *ctx, uint8_t *pkt, size_t len)
 {
 	struct tn_tun_pump *p = ctx;
 
-	tn_wg_device_send(p->dev, pkt, len);
+	if (p->outbound)
+		p->outbound(p->outbound_ctx, pkt, len);
+	else
+		tn_wg_device_send(p->dev, pkt, len);
 }
 
 void tn_tun_pump_on_readable(struct tn_loop *loop, int fd, unsigned events, void *arg)
@@ -33,7 +44,7 @@ void tn_tun_pump_on_readable(struct tn_loop *loop, int fd, unsigned events, void
 		if (n <= 0)
 			break;
 		if (!p->tun->vnet) {
-			tn_wg_device_send(p->dev, p->buf, (size_t)n);
+			send_segment(p, p->buf, (size_t)n);
 			continue;
 		}
 		if (n < TN_VNET_HDR_LEN)

@@ -25,9 +25,15 @@
 /* Packets read from the TUN per wakeup before the loop looks elsewhere. */
 #define TN_TUN_READS_PER_WAKEUP 64
 
+/* Where packets read from the TUN go (one IP packet each, segments of a
+ * TSO read one by one).  The default sends them into the device. */
+typedef void (*tn_tun_pump_outbound_fn)(void *ctx, uint8_t *pkt, size_t len);
+
 struct tn_tun_pump {
 	struct tn_tun *tun;
 	struct tn_wg_device *dev;
+	tn_tun_pump_outbound_fn outbound;
+	void *outbound_ctx;
 	void (*after_read)(void *ctx);
 	void *ctx;
 	bool in_batch;
@@ -39,6 +45,8 @@ struct tn_tun_pump {
 
 void tn_tun_pump_init(struct tn_tun_pump *p, struct tn_tun *tun, struct tn_wg_device *dev,
 		      void (*after_read)(void *ctx), void *ctx);
+/* Packets read from the TUN go to fn(ctx, ...) instead of the device. */
+void tn_tun_pump_set_outbound(struct tn_tun_pump *p, tn_tun_pump_outbound_fn fn, void *ctx);
 void tn_tun_pump_on_readable(struct tn_loop *loop, int fd, unsigned events, void *arg);
 /* A tn_wg_deliver_fn: ctx is the pump. */
 void tn_tun_pump_deliver(void *ctx, struct tn_wg_peer *peer, uint8_t *pkt, size_t len);
