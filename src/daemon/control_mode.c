@@ -294,7 +294,9 @@ int tn_control_mode_run(const struct tn_control_mode_opts *o)
 				  &(struct tn_engine_options){ .node_priv = nd.keys.node,
 							       .disco_priv = disco_priv,
 							       .tun_name = o->tun,
-							       .udp_port = (uint16_t)o->port },
+							       .udp_port = (uint16_t)o->port,
+							       .socks5_listen = o->socks5_listen,
+							       .http_proxy_listen = o->http_proxy_listen },
 				  err, sizeof(err));
 	tn_crypto_wipe(disco_priv, sizeof(disco_priv));
 	if (!nd.engine) {

@@ -17,6 +17,8 @@ struct tn_control_mode_opts {
 	const char *ca_file;
 	const char *tun;          /* TUN interface name */
 	unsigned port;            /* UDP port for WireGuard and disco */
+	const char *socks5_listen;      /* userspace networking: "addr:port" */
+	const char *http_proxy_listen;  /* userspace networking: "addr:port" */
 };
 
 int tn_control_mode_run(const struct tn_control_mode_opts *o);

@@ -83,8 +83,12 @@ int main(int argc, char **argv)
 			cm.ca_file = v;
 		} else if ((v = flag_value(argc, argv, &i, "--wg-config"))) {
 			wg_config = v;
+		} else if ((v = flag_value(argc, argv, &i, "--socks5-server"))) {
+			cm.socks5_listen = v;
+		} else if ((v = flag_value(argc, argv, &i, "--outbound-http-proxy-listen"))) {
+			cm.http_proxy_listen = v;
 		} else if ((v = flag_value(argc, argv, &i, "--tun"))) {
-			if (!*v || strlen(v) >= 16) {
+			if (!*v || (strlen(v) >= 16 && strcmp(v, "userspace-networking"))) {
 				fprintf(stderr, "tailnetd: flag --tun: interface name must be 1-15 characters\n");
 				return 2;
 			}

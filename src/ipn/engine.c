@@ -65,13 +65,21 @@ static void engine_outbound(void *ctx, uint8_t *pkt, size_t len)
 	tn_wg_device_send(e->dev, pkt, len);
 }
 
-/* Every decrypted packet from a peer passes here on its way to the TUN (or
- * the netstack): the packet filter decides. */
+/* Hands an IP packet to this host: the TUN, or in userspace mode the
+ * netstack.  Peer packets come through engine_deliver; MagicDNS answers
+ * come straight here (peer NULL). */
+static void to_host(struct tn_engine *e, struct tn_wg_peer *peer, uint8_t *pkt, size_t len)
+{
+	tn_tun_pump_deliver(&e->pump, peer, pkt, len);
+}
+
+/* Every decrypted packet from a peer passes here on its way to the host:
+ * the packet filter decides. */
 static void engine_deliver(void *ctx, struct tn_wg_peer *peer, uint8_t *pkt, size_t len)
 {
 	struct tn_engine *e = ctx;
 
-	tn_tun_pump_deliver(&e->pump, peer, pkt, len);
+	to_host(e, peer, pkt, len);
 }
 
 struct tn_engine *tn_engine_new(struct tn_loop *loop, const struct tn_engine_options *opts,
