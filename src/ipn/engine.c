@@ -11,6 +11,7 @@
 #include "net/tun.h"
 #include "util/log.h"
 #include "wg/device.h"
+#include "wg/peer.h"
 #include "wg/tun_pump.h"
 
 /* The tailnet's address ranges (protocol.md §10.2): routed into the TUN. */
@@ -282,6 +283,51 @@ size_t tn_engine_endpoints(struct tn_engine *e, struct tn_tailcfg_addrport *out,
 void tn_engine_on_endpoints(struct tn_engine *e, void (*fn)(void *arg), void *arg)
 {
 	tn_magicsock_on_endpoints(e->ms, fn, arg);
+}
+
+void tn_engine_peer_info(struct tn_engine *e, const uint8_t node_key[32],
+			 struct tn_engine_peer_info *out)
+{
+	struct tn_wg_peer *p = tn_wg_peer_lookup(e->dev, node_key);
+
+	memset(out, 0, sizeof(*out));
+	out->derp_code = "";
+	if (!p)
+		return;
+	out->in_engine = true;
+	tn_magicsock_peer_route(e->ms, p, &out->cur_addr, &out->derp_region);
+	out->derp_code = tn_magicsock_region_code(e->ms, out->derp_region);
+	out->rx_bytes = p->rx_bytes;
+	out->tx_bytes = p->tx_bytes;
+	out->last_handshake = tn_wg_peer_last_handshake(p);
+}
+
+int tn_engine_ping(struct tn_engine *e, const uint8_t node_key[32],
+		   void (*fn)(void *arg, const struct tn_magicsock_pong *pong), void *arg)
+{
+	struct tn_wg_peer *p = tn_wg_peer_lookup(e->dev, node_key);
+
+	return p ? tn_magicsock_ping(e->ms, p, fn, arg) : -ENOENT;
+}
+
+void tn_engine_ping_cancel(struct tn_engine *e, int handle)
+{
+	tn_magicsock_ping_cancel(e->ms, handle);
+}
+
+const char *tn_engine_region_code(struct tn_engine *e, int region)
+{
+	return tn_magicsock_region_code(e->ms, region);
+}
+
+void tn_engine_disco_public(const struct tn_engine *e, uint8_t out[32])
+{
+	tn_magicsock_disco_public(e->ms, out);
+}
+
+bool tn_engine_has_addresses(const struct tn_engine *e)
+{
+	return e->n_addrs > 0;
 }
 
 void tn_engine_peer_path(struct tn_engine *e, const uint8_t node_key[32], char *out, size_t len)

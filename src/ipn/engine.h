@@ -16,6 +16,7 @@
 
 #include "control/netmap.h"
 #include "event/loop.h"
+#include "magicsock/magicsock.h"
 
 struct tn_engine;
 
@@ -48,6 +49,30 @@ void tn_engine_on_endpoints(struct tn_engine *e, void (*fn)(void *arg), void *ar
  * "derp N", "none"). */
 void tn_engine_peer_path(struct tn_engine *e, const uint8_t node_key[32], char *out, size_t len);
 void tn_engine_free(struct tn_engine *e);
+
+/* What status output shows of one peer. */
+struct tn_engine_peer_info {
+	bool in_engine;                  /* a WireGuard peer of ours */
+	struct tn_tailcfg_addrport cur_addr; /* trusted direct path, family 0: none */
+	int derp_region;                 /* its home region (0: none) */
+	const char *derp_code;           /* that region's code ("" if unknown) */
+	uint64_t rx_bytes, tx_bytes;
+	uint64_t last_handshake;         /* wall-clock ns, 0: never */
+};
+void tn_engine_peer_info(struct tn_engine *e, const uint8_t node_key[32],
+			 struct tn_engine_peer_info *out);
+
+/* A disco ping to the peer with this node key (magicsock.h): fn runs with
+ * the first pong.  Returns a handle for tn_engine_ping_cancel, -ENOENT for
+ * no such peer, or magicsock's errors. */
+int tn_engine_ping(struct tn_engine *e, const uint8_t node_key[32],
+		   void (*fn)(void *arg, const struct tn_magicsock_pong *pong), void *arg);
+void tn_engine_ping_cancel(struct tn_engine *e, int handle);
+const char *tn_engine_region_code(struct tn_engine *e, int region);
+/* The disco public key this engine's magicsock uses. */
+void tn_engine_disco_public(const struct tn_engine *e, uint8_t out[32]);
+/* Our tailnet addresses are on the interface (or in the netstack). */
+bool tn_engine_has_addresses(const struct tn_engine *e);
 
 /* Applies the netmap.  Returns the home DERP region (0: none yet). */
 int tn_engine_apply(struct tn_engine *e, const struct tn_netmap *nm);

@@ -43,8 +43,20 @@ struct ms_peer {
 	unsigned next_ping;
 };
 
+struct user_ping {
+	int handle;                 /* 0: free slot */
+	struct tn_wg_peer *peer;
+	uint64_t start;
+	uint8_t txids[PEER_ENDPOINTS_MAX + 1][12];
+	size_t n_txids;
+	tn_magicsock_ping_fn fn;
+	void *arg;
+};
+
 struct tn_magicsock {
 	struct tn_loop *loop;
+	struct user_ping user_pings[TN_MAGICSOCK_USER_PINGS_MAX];
+	int next_handle;
 	uint8_t node_priv[32];
 	uint8_t disco_priv[32], disco_pub[32];
 	struct tn_udp udp;
@@ -123,26 +135,39 @@ static socklen_t sockaddr_from_addrport(struct sockaddr_storage *ss, const struc
 	return 0;
 }
 
-static void send_ping(struct tn_magicsock *ms, struct ms_peer *mp, const struct tn_tailcfg_addrport *to)
+/* Seals a disco ping to mp with a fresh txid (copied to txid_out). */
+static int seal_ping(struct tn_magicsock *ms, struct ms_peer *mp, uint8_t *out, size_t outlen,
+		     uint8_t txid_out[12])
 {
 	struct tn_disco_msg ping;
+
+	memset(&ping, 0, sizeof(ping));
+	ping.type = TN_DISCO_PING;
+	tn_crypto_random(ping.ping.txid, sizeof(ping.ping.txid));
+	memcpy(txid_out, ping.ping.txid, sizeof(ping.ping.txid));
+	tn_key_public_from_private(ping.ping.node_key, ms->node_priv);
+	return tn_disco_seal_afternm(out, outlen, ms->disco_pub, mp->disco_shared, &ping);
+}
+
+/* Pings mp at to over UDP; a pong confirms that path.  Returns the txid
+ * slot used, or NULL. */
+static const uint8_t *send_ping(struct tn_magicsock *ms, struct ms_peer *mp,
+				const struct tn_tailcfg_addrport *to)
+{
 	struct sockaddr_storage ss;
 	socklen_t sl = sockaddr_from_addrport(&ss, to);
+	unsigned slot = mp->next_ping;
 	uint8_t out[256];
 	int n;
 
 	if (!sl)
-		return;
-	memset(&ping, 0, sizeof(ping));
-	ping.type = TN_DISCO_PING;
-	tn_crypto_random(ping.ping.txid, sizeof(ping.ping.txid));
-	memcpy(mp->pings[mp->next_ping].txid, ping.ping.txid, sizeof(ping.ping.txid));
-	mp->pings[mp->next_ping].to = *to;
+		return NULL;
+	n = seal_ping(ms, mp, out, sizeof(out), mp->pings[slot].txid);
+	mp->pings[slot].to = *to;
 	mp->next_ping = (mp->next_ping + 1) % PEER_ENDPOINTS_MAX;
-	tn_key_public_from_private(ping.ping.node_key, ms->node_priv);
-	n = tn_disco_seal_afternm(out, sizeof(out), ms->disco_pub, mp->disco_shared, &ping);
 	if (n > 0 && tn_udp_send(&ms->udp, (struct sockaddr *)&ss, sl, out, (size_t)n) == 0)
 		ms->stats.disco_pings_sent++;
+	return mp->pings[slot].txid;
 }
 
 /* Looking for a direct path: ping every endpoint the peer announced (that
@@ -168,6 +193,82 @@ static void probe_peer(struct tn_magicsock *ms, struct tn_wg_peer *peer, struct 
 	n = tn_disco_seal_afternm(out, sizeof(out), ms->disco_pub, mp->disco_shared, &cmm);
 	if (n > 0 && rc)
 		tn_derp_client_send(rc->client, tn_wg_peer_public_key(peer), out, (size_t)n);
+}
+
+/* A pong with txid from peer: the user ping that sent it has its answer. */
+static void answer_user_ping(struct tn_magicsock *ms, struct tn_wg_peer *peer, const uint8_t txid[12],
+			     const struct tn_wg_endpoint *udp_src, int region)
+{
+	for (size_t i = 0; i < TN_MAGICSOCK_USER_PINGS_MAX; i++) {
+		struct user_ping *up = &ms->user_pings[i];
+
+		if (!up->handle || up->peer != peer)
+			continue;
+		for (size_t k = 0; k < up->n_txids; k++) {
+			struct tn_magicsock_pong pong = { 0 };
+			tn_magicsock_ping_fn fn = up->fn;
+			void *arg = up->arg;
+
+			if (memcmp(up->txids[k], txid, 12))
+				continue;
+			pong.latency_ns = tn_clock_now() - up->start;
+			if (udp_src) {
+				pong.direct = true;
+				addrport_from_sockaddr(&pong.endpoint, &udp_src->addr);
+			} else {
+				pong.derp_region = region;
+			}
+			memset(up, 0, sizeof(*up));
+			fn(arg, &pong);
+			return;
+		}
+	}
+}
+
+int tn_magicsock_ping(struct tn_magicsock *ms, struct tn_wg_peer *peer, tn_magicsock_ping_fn fn,
+		      void *arg)
+{
+	struct ms_peer *mp = tn_wg_peer_path_data(peer);
+	struct user_ping *up = NULL;
+	struct region_conn *rc;
+	uint8_t out[256];
+	int n;
+
+	if (!mp || !mp->has_disco)
+		return -ENOKEY;
+	for (size_t i = 0; i < TN_MAGICSOCK_USER_PINGS_MAX && !up; i++)
+		if (!ms->user_pings[i].handle)
+			up = &ms->user_pings[i];
+	if (!up)
+		return -EBUSY;
+	memset(up, 0, sizeof(*up));
+	if (++ms->next_handle <= 0)
+		ms->next_handle = 1;
+	up->handle = ms->next_handle;
+	up->peer = peer;
+	up->fn = fn;
+	up->arg = arg;
+	up->start = tn_clock_now();
+	for (size_t i = 0; i < mp->n_endpoints && up->n_txids < PEER_ENDPOINTS_MAX; i++) {
+		const uint8_t *txid = send_ping(ms, mp, &mp->endpoints[i]);
+
+		if (txid)
+			memcpy(up->txids[up->n_txids++], txid, 12);
+	}
+	rc = mp->home_derp ? region_conn(ms, mp->home_derp) : NULL;
+	if (rc && (n = seal_ping(ms, mp, out, sizeof(out), up->txids[up->n_txids])) > 0) {
+		up->n_txids++;
+		if (tn_derp_client_send(rc->client, tn_wg_peer_public_key(peer), out, (size_t)n) == 0)
+			ms->stats.disco_pings_sent++;
+	}
+	return up->handle;
+}
+
+void tn_magicsock_ping_cancel(struct tn_magicsock *ms, int handle)
+{
+	for (size_t i = 0; handle > 0 && i < TN_MAGICSOCK_USER_PINGS_MAX; i++)
+		if (ms->user_pings[i].handle == handle)
+			memset(&ms->user_pings[i], 0, sizeof(ms->user_pings[i]));
 }
 
 /* A disco packet from a UDP source (udp_src) or over DERP (derp_src with
@@ -196,6 +297,7 @@ static void handle_disco(struct tn_magicsock *ms, const uint8_t *pkt, size_t len
 		return;
 	}
 	if (m.type == TN_DISCO_PONG) {
+		answer_user_ping(ms, peer, m.pong.txid, udp_src, region);
 		/* A pong to one of our pings, over UDP: that path works. */
 		for (size_t i = 0; udp_src && i < PEER_ENDPOINTS_MAX; i++) {
 			if (memcmp(mp->pings[i].txid, m.pong.txid, sizeof(m.pong.txid)))
@@ -476,6 +578,11 @@ void tn_magicsock_free(struct tn_magicsock *ms)
 	free(ms);
 }
 
+void tn_magicsock_disco_public(const struct tn_magicsock *ms, uint8_t out[32])
+{
+	memcpy(out, ms->disco_pub, 32);
+}
+
 void tn_magicsock_set_device(struct tn_magicsock *ms, struct tn_wg_device *dev)
 {
 	ms->dev = dev;
@@ -623,28 +730,50 @@ size_t tn_magicsock_endpoints(struct tn_magicsock *ms, struct tn_tailcfg_addrpor
 	return n;
 }
 
-void tn_magicsock_peer_path(struct tn_magicsock *ms, struct tn_wg_peer *peer, char *out, size_t len)
+void tn_magicsock_peer_route(struct tn_magicsock *ms, struct tn_wg_peer *peer,
+			     struct tn_tailcfg_addrport *direct, int *derp_region)
 {
 	const struct tn_wg_endpoint *ep = tn_wg_peer_endpoint(peer);
 	struct ms_peer *mp = tn_wg_peer_path_data(peer);
 
-	if (ep->len && ep->seen && tn_clock_now() - ep->seen < TN_MAGICSOCK_DIRECT_TRUST_NS) {
-		struct tn_tailcfg_addrport ap;
+	memset(direct, 0, sizeof(*direct));
+	if (ep->len && ep->seen && tn_clock_now() - ep->seen < TN_MAGICSOCK_DIRECT_TRUST_NS)
+		addrport_from_sockaddr(direct, &ep->addr);
+	*derp_region = mp ? mp->home_derp : 0;
+}
+
+void tn_magicsock_peer_path(struct tn_magicsock *ms, struct tn_wg_peer *peer, char *out, size_t len)
+{
+	struct tn_tailcfg_addrport ap;
+	int region;
+
+	tn_magicsock_peer_route(ms, peer, &ap, &region);
+	if (ap.family) {
 		char buf[TN_TAILCFG_ADDRPORT_MAX];
 
-		addrport_from_sockaddr(&ap, &ep->addr);
 		tn_tailcfg_addrport_format(buf, &ap);
 		snprintf(out, len, "direct %s", buf);
-	} else if (mp && mp->home_derp) {
-		snprintf(out, len, "derp %d", mp->home_derp);
+	} else if (region) {
+		snprintf(out, len, "derp %d", region);
 	} else {
 		snprintf(out, len, "none");
 	}
 }
 
+const char *tn_magicsock_region_code(const struct tn_magicsock *ms, int id)
+{
+	const struct tn_tailcfg_derp_region *r = find_region(ms, id);
+
+	return r && r->code ? r->code : "";
+}
+
 void tn_magicsock_forget_peer(struct tn_magicsock *ms, struct tn_wg_peer *peer)
 {
 	struct ms_peer *mp = tn_wg_peer_path_data(peer);
+
+	for (size_t i = 0; i < TN_MAGICSOCK_USER_PINGS_MAX; i++)
+		if (ms->user_pings[i].peer == peer)
+			memset(&ms->user_pings[i], 0, sizeof(ms->user_pings[i]));
 
 	if (mp)
 		tn_crypto_wipe(mp, sizeof(*mp));

@@ -59,6 +59,7 @@ typedef void (*tn_magicsock_endpoints_fn)(void *arg);
 struct tn_magicsock *tn_magicsock_new(struct tn_loop *loop, const uint8_t node_priv[32],
 				      const uint8_t disco_priv[32], uint16_t port);
 void tn_magicsock_free(struct tn_magicsock *ms);
+void tn_magicsock_disco_public(const struct tn_magicsock *ms, uint8_t out[32]);
 void tn_magicsock_set_device(struct tn_magicsock *ms, struct tn_wg_device *dev);
 void tn_magicsock_on_endpoints(struct tn_magicsock *ms, tn_magicsock_endpoints_fn fn, void *arg);
 
@@ -99,8 +100,32 @@ size_t tn_magicsock_endpoints(struct tn_magicsock *ms, struct tn_tailcfg_addrpor
 /* "direct 10.0.0.2:41641", "derp 900" or "none": the path to peer now. */
 void tn_magicsock_peer_path(struct tn_magicsock *ms, struct tn_wg_peer *peer, char *out,
 			    size_t len);
+/* The same as data: *direct (family 0 if none trusted now) and the
+ * peer's home region (0 if none). */
+void tn_magicsock_peer_route(struct tn_magicsock *ms, struct tn_wg_peer *peer,
+			     struct tn_tailcfg_addrport *direct, int *derp_region);
 void tn_magicsock_forget_peer(struct tn_magicsock *ms, struct tn_wg_peer *peer);
+/* The code of DERP region id ("" if unknown; borrowed from the map). */
+const char *tn_magicsock_region_code(const struct tn_magicsock *ms, int id);
 
 const struct tn_magicsock_stats *tn_magicsock_stats(const struct tn_magicsock *ms);
+
+/* A user's ping (tnet ping, LocalAPI /ping type disco): one disco ping on
+ * every path to the peer — each endpoint over UDP and its home region over
+ * DERP — and the first pong answers.  fn runs at most once, from the loop;
+ * after tn_magicsock_ping_cancel (or the peer is forgotten) never. */
+struct tn_magicsock_pong {
+	uint64_t latency_ns;
+	bool direct;                          /* the pong came over UDP */
+	struct tn_tailcfg_addrport endpoint;  /* its source, when direct */
+	int derp_region;                      /* its region, over DERP */
+};
+typedef void (*tn_magicsock_ping_fn)(void *arg, const struct tn_magicsock_pong *pong);
+#define TN_MAGICSOCK_USER_PINGS_MAX 32
+/* Returns a handle (> 0), -ENOKEY if the peer has no disco key, -EBUSY if
+ * too many pings are in flight. */
+int tn_magicsock_ping(struct tn_magicsock *ms, struct tn_wg_peer *peer, tn_magicsock_ping_fn fn,
+		      void *arg);
+void tn_magicsock_ping_cancel(struct tn_magicsock *ms, int handle);
 
 #endif
