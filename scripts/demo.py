@@ -71,10 +71,10 @@ def main(build_dir):
             st = t.wait_state("Running")
             wait.until("tailnetd to see both peers", lambda: t.peer("n1") and t.peer("n2"))
             st = t.status()
-            say(f"tailnetd n3 joined: {', '.join(st['Self']['Addresses'])}, state {st['BackendState']}")
-            for p in st["Peers"]:
-                say(f"  tailnetd's netmap: {p['HostName']} {p['Key'][:20]}... {', '.join(p['Addresses'])} "
-                    f"home DERP {p['HomeDERP']} online={p['Online']}")
+            say(f"tailnetd n3 joined: {', '.join(st['TailscaleIPs'])}, state {st['BackendState']}")
+            for p in st["Peer"].values():
+                say(f"  tailnetd's netmap: {p['HostName']} {p['PublicKey'][:20]}... {', '.join(p['TailscaleIPs'])} "
+                    f"relay {p['Relay']} online={p['Online']}")
 
             def n3_ping():
                 r = h3.run(["ping", "-c", "3", "-i", "0.3", "-W", "3", b.ip4()], check=False)

@@ -186,14 +186,17 @@ static json_t *user_json(const struct tn_tailcfg_user_profile *u)
 /* The self status before a netmap: what the prefs know. */
 static json_t *self_without_netmap(struct tn_backend *b)
 {
-	char host[256] = "";
+	char host[256] = "", zero_key[TN_KEY_TEXT_MAX];
+	static const uint8_t zero[32];
 
+	/* Go marshals the zero key as nodekey:000...; "" does not parse. */
+	tn_key_to_text(zero_key, sizeof(zero_key), TN_KEY_NODE_PUBLIC, zero);
 	if (*b->prefs.hostname)
 		snprintf(host, sizeof(host), "%s", b->prefs.hostname);
 	else if (gethostname(host, sizeof(host)) < 0)
 		host[0] = 0;
 	host[sizeof(host) - 1] = 0;
-	return json_pack("{ss ss ss ss ss sI so sb sb sb}", "ID", b->prefs.node_id, "PublicKey", "",
+	return json_pack("{ss ss ss ss ss sI so sb sb sb}", "ID", b->prefs.node_id, "PublicKey", zero_key,
 			 "HostName", host, "DNSName", "", "OS", "linux", "UserID",
 			 (json_int_t)b->prefs.user_id, "TailscaleIPs", json_null(), "Online", 0,
 			 "InNetworkMap", 0, "InEngine", 0);
@@ -509,6 +512,9 @@ char *tn_backend_metrics(struct tn_backend *b)
 	COUNTER("udp_sent_total", "packets sent directly over UDP", es.udp_sent);
 	COUNTER("udp_received_total", "packets received directly over UDP", es.udp_received);
 	COUNTER("dropped_packets_total", "packets dropped", es.drops);
+	COUNTER("disco_pings_received_total", "disco pings from peers", es.disco_pings);
+	COUNTER("disco_pings_sent_total", "disco pings to peers", es.disco_pings_sent);
+	COUNTER("call_me_maybe_received_total", "CallMeMaybe messages from peers", es.call_me_maybe);
 	COUNTER("control_reconnects_total", "reconnections to the control server",
 		b->control ? tn_control_reconnects(b->control) : 0);
 #undef COUNTER

@@ -103,16 +103,20 @@ static bool conn_flush(struct conn *c)
 			return true;
 		}
 		if (n <= 0) {
+			bool kept = c->dispatching; /* conn_close may free c */
+
 			conn_close(c);
-			return !c->dispatching ? false : true;
+			return kept;
 		}
 		c->out_off += (size_t)n;
 	}
 	c->out_off = c->out_len = 0;
 	tn_loop_mod_fd(c->api->loop, c->fd, TN_EV_READ);
 	if (c->state == FLUSHING) {
+		bool kept = c->dispatching; /* conn_close may free c */
+
 		conn_close(c);
-		return c->dispatching;
+		return kept;
 	}
 	return true;
 }

@@ -49,10 +49,10 @@ def test_tcp_both_ways_through_derp(derp_pair):
     http_server(h2, str(site), 8001, bind="0.0.0.0")
     r = fetch(h1, ["--socks5-hostname", "127.0.0.1:1055", "http://t1:8001/hello"], "Go -> tailnetd over DERP")
     assert r.stdout == "from n1\n"
-    st = wait.until("the counters in status.json",
-                    lambda: (lambda e: e if e.get("DERPSent", 0) > 0 and e.get("DERPReceived", 0) > 0 else None)(
-                        t.status().get("Engine") or {}), timeout=5)
-    assert st["RxPackets"] > 0 and st["TxPackets"] > 0, st
+    m = wait.until("the DERP counters in the metrics",
+                   lambda: (lambda e: e if e.get("derp_sent_total", 0) > 0 and e.get("derp_received_total", 0) > 0 else None)(
+                       t.metrics()), timeout=5)
+    assert m["rx_packets_total"] > 0 and m["tx_packets_total"] > 0, m
 
 
 def test_ping_go_peer_through_derp(derp_pair):
@@ -113,10 +113,10 @@ def test_direct_path_on_one_lan(topo, tmp_path):
     def ours_direct():
         fetch(h2, [f"http://{go.ip4()}:8000/hello"], "traffic to n1", timeout=20)
         peer = t.peer("n1")
-        return peer if peer and peer.get("Path", "").startswith("direct 10.99.0.11:") else None
+        return peer if peer and peer.get("CurAddr", "").startswith("10.99.0.11:") else None
     peer = wait.until("our path to n1 to be direct", ours_direct, timeout=30, interval=1)
-    eng = t.status()["Engine"]
-    assert eng["UDPReceived"] > 0 and eng["UDPSent"] > 0 and eng["DiscoPings"] > 0, eng
+    m = t.metrics()
+    assert m["udp_received_total"] > 0 and m["udp_sent_total"] > 0 and m["disco_pings_received_total"] > 0, m
 
 
 def test_direct_through_two_nats_after_hole_punching(topo, tmp_path):
@@ -140,12 +140,12 @@ def test_direct_through_two_nats_after_hole_punching(topo, tmp_path):
         for p in (go.status().get("Peer") or {}).values():
             if p.get("HostName") == "t1" and p.get("CurAddr", "").startswith("10.98.0.102:"):
                 peer = t.peer("n1")
-                if peer and peer.get("Path", "").startswith("direct 10.98.0.101:"):
+                if peer and peer.get("CurAddr", "").startswith("10.98.0.101:"):
                     return p
         return None
     wait.until("a direct path through both NATs", direct, timeout=60, interval=1)
-    eng = t.status()["Engine"]
-    assert eng["UDPReceived"] > 0, eng
+    m = t.metrics()
+    assert m["udp_received_total"] > 0, m
 
 
 def test_symmetric_nats_fall_back_to_derp(topo, tmp_path):
@@ -163,9 +163,9 @@ def test_symmetric_nats_fall_back_to_derp(topo, tmp_path):
         r = fetch(h2, [f"http://{go.ip4()}:8000/hello"], "traffic to n1 over DERP")
         assert r.stdout == "relayed\n"
     peer = t.peer("n1")
-    assert peer["Path"] == "derp 900", peer
-    wait.until("DERP counters in status.json",
-               lambda: (t.status().get("Engine") or {}).get("DERPSent", 0) > 0, timeout=5)
+    assert peer["CurAddr"] == "" and peer["Relay"] == "test", peer
+    wait.until("DERP counters in the metrics",
+               lambda: t.metrics().get("derp_sent_total", 0) > 0, timeout=5)
 
 
 def test_traffic_resumes_after_derper_restart(derp_pair):

@@ -9,20 +9,20 @@ counters as a dict ("derp_sent_total": 12.0, ...).
 import os
 import signal
 
-from . import wait
+from . import peers, wait
 from .localapi import LocalAPI, LocalAPIError
 from .wireguard import tailnetd_path
 
 
 class TailnetdNode:
-    def __init__(self, ns, workdir, name):
+    def __init__(self, ns, workdir, name, socket=None):
         self.ns, self.name = ns, name
         self.dir = os.path.join(workdir, f"tailnetd-{name}")
         self.statedir = os.path.join(self.dir, "state")
         os.makedirs(self.dir, exist_ok=True)
         # Unix socket paths are limited to 107 bytes: keep it short.
         os.makedirs("/run/tnt-sockets", mode=0o700, exist_ok=True)
-        self.socket = f"/run/tnt-sockets/{ns.ns}-{name}.sock"
+        self.socket = socket or f"/run/tnt-sockets/{ns.ns}-{name}.sock"
         self.api = LocalAPI(self.socket)
         self.proc = None
         self.argv = None
@@ -88,6 +88,11 @@ class TailnetdNode:
 
     def logout(self):
         self.api.call("POST", "logout")
+
+    def go_cli(self, *args, check=True, timeout=60):
+        """Go's official `tailscale` CLI pointed at our socket."""
+        return self.ns.run([peers.path("tailscale"), f"--socket={self.socket}", *args],
+                           check=check, timeout=timeout)
 
     def signal(self, sig):
         self.proc.signal(sig)
