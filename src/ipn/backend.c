@@ -220,6 +220,7 @@ static void announce_endpoints(void *arg)
 
 	if (!b->engine || !b->control)
 		return;
+	b->home_derp = tn_engine_home_derp(b->engine);
 	n = tn_engine_endpoints(b->engine, eps, types, 16);
 	tn_control_set_endpoints(b->control, eps, types, n, (uint16_t)b->home_derp);
 }

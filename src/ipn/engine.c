@@ -320,6 +320,16 @@ const char *tn_engine_region_code(struct tn_engine *e, int region)
 	return tn_magicsock_region_code(e->ms, region);
 }
 
+int tn_engine_home_derp(const struct tn_engine *e)
+{
+	return tn_magicsock_home_derp(e->ms);
+}
+
+const struct tn_netcheck_report *tn_engine_netcheck(const struct tn_engine *e)
+{
+	return tn_magicsock_netcheck(e->ms);
+}
+
 void tn_engine_disco_public(const struct tn_engine *e, uint8_t out[32])
 {
 	tn_magicsock_disco_public(e->ms, out);

@@ -69,6 +69,9 @@ int tn_engine_ping(struct tn_engine *e, const uint8_t node_key[32],
 		   void (*fn)(void *arg, const struct tn_magicsock_pong *pong), void *arg);
 void tn_engine_ping_cancel(struct tn_engine *e, int handle);
 const char *tn_engine_region_code(struct tn_engine *e, int region);
+/* The home DERP region now (netcheck may move it between netmaps). */
+int tn_engine_home_derp(const struct tn_engine *e);
+const struct tn_netcheck_report *tn_engine_netcheck(const struct tn_engine *e);
 /* The disco public key this engine's magicsock uses. */
 void tn_engine_disco_public(const struct tn_engine *e, uint8_t out[32]);
 /* Our tailnet addresses are on the interface (or in the netstack). */

@@ -483,6 +483,39 @@ void tn_backend_ping_cancel(struct tn_backend *b, int handle)
 	memset(p, 0, sizeof(*p));
 }
 
+/* --- netcheck ------------------------------------------------------------------------ */
+
+json_t *tn_backend_netcheck(struct tn_backend *b)
+{
+	const struct tn_netcheck_report *r = b->engine ? tn_engine_netcheck(b->engine) : NULL;
+	json_t *lat, *o;
+	char gv4[TN_TAILCFG_ADDRPORT_MAX] = "";
+
+	if (!r)
+		return NULL;
+	lat = json_object();
+	for (size_t i = 0; i < r->n_regions; i++) {
+		char id[16];
+
+		if (!r->regions[i].latency_ns)
+			continue;
+		snprintf(id, sizeof(id), "%d", r->regions[i].id);
+		json_object_set_new(lat, id, json_integer((json_int_t)r->regions[i].latency_ns));
+	}
+	if (r->global_v4.family)
+		tn_tailcfg_addrport_format(gv4, &r->global_v4);
+	/* netcheck.Report's fields, as Go's CLI prints them. */
+	o = json_pack("{sb sb sb sb sb sb sb so sb sn sb sb sb si sO sO ss ss sn}", "UDP", r->udp,
+		      "IPv6", 0, "IPv4", r->udp, "IPv6CanSend", 0, "IPv4CanSend", r->udp,
+		      "OSHasIPv6", 0, "ICMPv4", 0, "MappingVariesByDestIP",
+		      r->udp ? json_boolean(r->mapping_varies) : json_null(), "HairPinning", 0,
+		      "UPnP", "PMP", 0, "PCP", 0, "CaptivePortal", 0, "PreferredDERP", r->preferred,
+		      "RegionLatency", lat, "RegionV4Latency", lat, "GlobalV4", gv4, "GlobalV6", "",
+		      "RegionV6Latency");
+	json_decref(lat);
+	return o;
+}
+
 /* --- metrics ------------------------------------------------------------------------- */
 
 char *tn_backend_metrics(struct tn_backend *b)

@@ -238,6 +238,19 @@ static void h_metrics(void *ctx, struct tn_localapi_req *req)
 	free(text);
 }
 
+/* Our extension (Go's CLI runs netcheck itself): the engine's last
+ * netcheck report. */
+static void h_netcheck(void *ctx, struct tn_localapi_req *req)
+{
+	json_t *r = tn_backend_netcheck(ctx);
+
+	if (!r) {
+		tn_localapi_reply_error(req, 503, "no netcheck report yet (not running?)");
+		return;
+	}
+	tn_localapi_reply_json(req, 200, r);
+}
+
 static void h_check_ip_forwarding(void *ctx, struct tn_localapi_req *req)
 {
 	tn_localapi_reply_json(req, 200, json_pack("{sn}", "Warning"));
@@ -253,6 +266,7 @@ static const struct tn_localapi_route routes[] = {
 	{ "whois", "GET", false, h_whois },
 	{ "ping", "POST", false, h_ping },
 	{ "watch-ipn-bus", "GET", false, h_watch_ipn_bus },
+	{ "netcheck", "GET", false, h_netcheck },
 	{ "metrics", "GET", true, h_metrics },
 	{ "usermetrics", "GET", false, h_metrics },
 	{ "check-ip-forwarding", "GET", false, h_check_ip_forwarding },

@@ -14,6 +14,7 @@
 #include "crypto/keys.h"
 #include "derp/client.h"
 #include "magicsock/disco.h"
+#include "magicsock/netcheck.h"
 #include "magicsock/stun.h"
 #include "net/udp.h"
 #include "util/clock.h"
@@ -21,6 +22,7 @@
 
 struct region_conn {
 	int region;
+	uint64_t last_used;         /* tn_clock_now() of the last send or receive */
 	struct tn_derp_client *client;
 	struct tn_magicsock *ms;
 };
@@ -35,6 +37,7 @@ struct ms_peer {
 	struct tn_tailcfg_addrport endpoints[PEER_ENDPOINTS_MAX];
 	size_t n_endpoints;
 	uint64_t last_probe;        /* tn_clock_now() of the last ping round */
+	uint64_t last_heartbeat;    /* tn_clock_now() of the last direct-path ping */
 	/* Pings in flight: a pong with one of these txids confirms its path. */
 	struct {
 		uint8_t txid[12];
@@ -60,8 +63,8 @@ struct tn_magicsock {
 	uint8_t node_priv[32];
 	uint8_t disco_priv[32], disco_pub[32];
 	struct tn_udp udp;
-	struct tn_timer *stun_timer;
-	uint8_t stun_txid[TN_STUN_TXID_LEN];
+	struct tn_netcheck *netcheck;
+	struct tn_timer *idle_timer;            /* closes idle non-home regions */
 	struct tn_tailcfg_addrport stun_addr;   /* family 0 until known */
 	tn_magicsock_endpoints_fn on_endpoints;
 	void *on_endpoints_arg;
@@ -345,47 +348,39 @@ static void handle_disco(struct tn_magicsock *ms, const uint8_t *pkt, size_t len
 	}
 }
 
-static void handle_stun(struct tn_magicsock *ms, const uint8_t *p, size_t len)
+static void set_home(struct tn_magicsock *ms, int home);
+
+static int netcheck_send(void *ctx, const struct sockaddr *to, socklen_t tolen, const uint8_t *buf,
+			 size_t len)
 {
-	struct tn_stun_response r;
+	struct tn_magicsock *ms = ctx;
+	int r = tn_udp_send(&ms->udp, to, tolen, buf, len);
 
-	if (tn_stun_parse_response(&r, p, len) < 0 || !tn_stun_response_for(&r, ms->stun_txid))
-		return;
-	ms->stats.stun_received++;
-	if (!memcmp(&r.addr, &ms->stun_addr, sizeof(r.addr)))
-		return;
-	ms->stun_addr = r.addr;
-	{
-		char buf[TN_TAILCFG_ADDRPORT_MAX];
-
-		tn_tailcfg_addrport_format(buf, &r.addr);
-		tn_log_info("magicsock", "STUN: our UDP endpoint is %s", buf);
-	}
-	if (ms->on_endpoints)
-		ms->on_endpoints(ms->on_endpoints_arg);
+	if (r == 0)
+		ms->stats.stun_sent++;
+	return r;
 }
 
-/* Sends a binding request to the first STUN-capable node of the home
- * region (its IPv4 address: that is how our v4 NAT mapping is seen). */
-static void stun_probe(struct tn_timer *t, void *arg)
+/* A netcheck round is done: our mapped address and the home region. */
+static void netcheck_done(void *ctx, const struct tn_netcheck_report *r)
 {
-	struct tn_magicsock *ms = arg;
-	const struct tn_tailcfg_derp_region *r = find_region(ms, ms->home);
-	uint8_t req[TN_STUN_REQUEST_LEN];
+	struct tn_magicsock *ms = ctx;
+	bool changed = false;
 
-	for (size_t i = 0; r && i < r->n_nodes; i++) {
-		const struct tn_tailcfg_derp_node *n = &r->nodes[i];
-		struct sockaddr_in in = { .sin_family = AF_INET };
+	if (r->global_v4.family && memcmp(&r->global_v4, &ms->stun_addr, sizeof(ms->stun_addr))) {
+		char buf[TN_TAILCFG_ADDRPORT_MAX];
 
-		if (n->stun_port < 0 || inet_pton(AF_INET, n->ipv4, &in.sin_addr) != 1)
-			continue;
-		in.sin_port = htons((uint16_t)(n->stun_port ? n->stun_port : 3478));
-		tn_crypto_random(ms->stun_txid, sizeof(ms->stun_txid));
-		tn_stun_request(req, ms->stun_txid);
-		if (tn_udp_send(&ms->udp, (struct sockaddr *)&in, sizeof(in), req, sizeof(req)) == 0)
-			ms->stats.stun_sent++;
-		break;
+		ms->stun_addr = r->global_v4;
+		tn_tailcfg_addrport_format(buf, &r->global_v4);
+		tn_log_info("magicsock", "STUN: our UDP endpoint is %s", buf);
+		changed = true;
 	}
+	if (r->preferred && r->preferred != ms->home) {
+		set_home(ms, r->preferred);
+		changed = true;
+	}
+	if (changed && ms->on_endpoints)
+		ms->on_endpoints(ms->on_endpoints_arg);
 }
 
 static void on_udp(struct tn_loop *loop, int fd, unsigned events, void *arg)
@@ -410,8 +405,10 @@ static void on_udp(struct tn_loop *loop, int fd, unsigned events, void *arg)
 			ms->stats.udp_received++;
 			if (tn_disco_looks_like(p, len))
 				handle_disco(ms, p, len, &src, NULL, 0);
-			else if (tn_stun_is(p, len))
-				handle_stun(ms, p, len);
+			else if (tn_stun_is(p, len)) {
+				if (tn_netcheck_handle(ms->netcheck, p, len))
+					ms->stats.stun_received++;
+			}
 			else if (ms->dev)
 				tn_wg_device_receive(ms->dev, p, len, &src);
 		}
@@ -426,6 +423,7 @@ static void on_derp_packet(void *arg, const uint8_t src[32], uint8_t *pkt, size_
 	struct region_conn *rc = arg;
 	struct tn_magicsock *ms = rc->ms;
 
+	rc->last_used = tn_clock_now();
 	ms->stats.derp_received++;
 	if (tn_disco_looks_like(pkt, len)) {
 		handle_disco(ms, pkt, len, NULL, src, rc->region);
@@ -470,8 +468,10 @@ static struct region_conn *region_conn(struct tn_magicsock *ms, int region)
 	struct region_conn *rc, **n;
 
 	for (size_t i = 0; i < ms->n_conns; i++)
-		if (ms->conns[i]->region == region)
+		if (ms->conns[i]->region == region) {
+			ms->conns[i]->last_used = tn_clock_now();
 			return ms->conns[i];
+		}
 	if (!(r = find_region(ms, region)))
 		return NULL;
 	if (!(n = realloc(ms->conns, (ms->n_conns + 1) * sizeof(*n))))
@@ -481,6 +481,7 @@ static struct region_conn *region_conn(struct tn_magicsock *ms, int region)
 		return NULL;
 	rc->region = region;
 	rc->ms = ms;
+	rc->last_used = tn_clock_now();
 	rc->client = tn_derp_client_new(ms->loop, ms->node_priv, r, &derp_cbs, rc);
 	if (!rc->client) {
 		free(rc);
@@ -491,6 +492,27 @@ static struct region_conn *region_conn(struct tn_magicsock *ms, int region)
 	return rc;
 }
 
+/* Connections to other regions (peers' homes) close after a minute
+ * without traffic, as Go's derpInactiveCleanupTime; home stays. */
+static void close_idle_regions(struct tn_timer *t, void *arg)
+{
+	struct tn_magicsock *ms = arg;
+	uint64_t now = tn_clock_now();
+
+	for (size_t i = 0; i < ms->n_conns;) {
+		struct region_conn *rc = ms->conns[i];
+
+		if (rc->region != ms->home && now - rc->last_used > TN_MAGICSOCK_REGION_IDLE_NS) {
+			tn_log_info("magicsock", "DERP region %d idle: closing", rc->region);
+			tn_derp_client_free(rc->client);
+			free(rc);
+			ms->conns[i] = ms->conns[--ms->n_conns];
+			continue;
+		}
+		i++;
+	}
+}
+
 static int path_send(void *ctx, struct tn_wg_peer *peer, const uint8_t *buf, size_t len)
 {
 	struct tn_magicsock *ms = ctx;
@@ -499,8 +521,19 @@ static int path_send(void *ctx, struct tn_wg_peer *peer, const uint8_t *buf, siz
 	struct region_conn *rc;
 	int r;
 
-	/* Direct while the peer's WireGuard keeps arriving over UDP. */
-	if (ep->len && ep->seen && tn_clock_now() - ep->seen < TN_MAGICSOCK_DIRECT_TRUST_NS) {
+	/* Direct while the peer's WireGuard (or its pongs) keep arriving over
+	 * UDP.  While we send, a heartbeat ping every few seconds keeps the
+	 * path confirmed even when the peer has nothing to send back. */
+	uint64_t now = tn_clock_now();
+
+	if (ep->len && ep->seen && now - ep->seen < TN_MAGICSOCK_DIRECT_TRUST_NS) {
+		if (mp && mp->has_disco && now - mp->last_heartbeat >= TN_MAGICSOCK_HEARTBEAT_NS) {
+			struct tn_tailcfg_addrport ap;
+
+			mp->last_heartbeat = now;
+			addrport_from_sockaddr(&ap, &ep->addr);
+			send_ping(ms, mp, &ap);
+		}
 		r = tn_udp_queue(&ms->udp, (const struct sockaddr *)&ep->addr, ep->len, buf, len);
 		if (r == 0 && !ms->in_batch)
 			r = tn_udp_flush(&ms->udp);
@@ -544,11 +577,14 @@ struct tn_magicsock *tn_magicsock_new(struct tn_loop *loop, const uint8_t node_p
 	memcpy(ms->node_priv, node_priv, 32);
 	memcpy(ms->disco_priv, disco_priv, 32);
 	ms->udp.fd = -1;
-	if (!(ms->stun_timer = tn_timer_new(loop, stun_probe, ms))) {
+	if (!(ms->netcheck = tn_netcheck_new(loop, netcheck_send, netcheck_done, ms)) ||
+	    !(ms->idle_timer = tn_timer_new(loop, close_idle_regions, ms))) {
+		tn_netcheck_free(ms->netcheck);
 		free(ms);
 		errno = ENOMEM;
 		return NULL;
 	}
+	tn_timer_arm(ms->idle_timer, TN_MAGICSOCK_REGION_SWEEP_NS, TN_MAGICSOCK_REGION_SWEEP_NS);
 	if ((r = tn_key_public_from_private(ms->disco_pub, disco_priv)) < 0 ||
 	    (r = tn_udp_open(&ms->udp, port)) < 0 ||
 	    (r = tn_loop_add_fd(loop, ms->udp.fd, TN_EV_READ, on_udp, ms)) < 0) {
@@ -569,7 +605,8 @@ void tn_magicsock_free(struct tn_magicsock *ms)
 		free(ms->conns[i]);
 	}
 	free(ms->conns);
-	tn_timer_free(ms->stun_timer);
+	tn_netcheck_free(ms->netcheck);
+	tn_timer_free(ms->idle_timer);
 	if (ms->udp.fd >= 0)
 		tn_loop_del_fd(ms->loop, ms->udp.fd);
 	tn_udp_close(&ms->udp);
@@ -613,9 +650,25 @@ void tn_magicsock_on_endpoints(struct tn_magicsock *ms, tn_magicsock_endpoints_f
 	ms->on_endpoints_arg = arg;
 }
 
+static void set_home(struct tn_magicsock *ms, int home)
+{
+	struct region_conn *rc;
+
+	if (home == ms->home)
+		return;
+	for (size_t i = 0; i < ms->n_conns; i++)
+		tn_derp_client_note_preferred(ms->conns[i]->client, ms->conns[i]->region == home);
+	ms->home = home;
+	/* Peers reach us through our home region: be there. */
+	if (home && (rc = region_conn(ms, home)))
+		tn_derp_client_note_preferred(rc->client, true);
+	tn_log_info("magicsock", "home DERP region %d", home);
+}
+
 int tn_magicsock_set_derp_map(struct tn_magicsock *ms, const struct tn_tailcfg_derp_map *dm)
 {
 	int home = 0;
+	bool keep = false;
 
 	ms->dm = dm;
 	/* Close connections to regions that left the map. */
@@ -628,31 +681,23 @@ int tn_magicsock_set_derp_map(struct tn_magicsock *ms, const struct tn_tailcfg_d
 		}
 		i++;
 	}
+	/* Until netcheck has measured: the current home if it is still
+	 * eligible, else the lowest-numbered region with a DERP server. */
 	for (size_t i = 0; dm && i < dm->n_regions; i++) {
 		const struct tn_tailcfg_derp_region *r = &dm->regions[i];
 		bool has_derp = false;
 
 		for (size_t j = 0; j < r->n_nodes; j++)
 			has_derp |= !r->nodes[j].stun_only;
-		if (has_derp && !r->avoid && !r->no_measure_no_home && (!home || r->id < home))
+		if (!has_derp || r->avoid || r->no_measure_no_home)
+			continue;
+		keep |= r->id == ms->home;
+		if (!home || r->id < home)
 			home = r->id;
 	}
-	if (home != ms->home) {
-		struct region_conn *rc;
-
-		for (size_t i = 0; i < ms->n_conns; i++)
-			tn_derp_client_note_preferred(ms->conns[i]->client, ms->conns[i]->region == home);
-		ms->home = home;
-		/* Learn our NAT mapping from the home region's STUN, now and
-		 * periodically. */
-		if (home)
-			tn_timer_arm(ms->stun_timer, 0, TN_MAGICSOCK_STUN_INTERVAL_NS);
-		/* Peers reach us through our home region: be there. */
-		if (home && (rc = region_conn(ms, home)))
-			tn_derp_client_note_preferred(rc->client, true);
-		tn_log_info("magicsock", "home DERP region %d", home);
-	}
-	return home;
+	set_home(ms, keep ? ms->home : home);
+	tn_netcheck_set_map(ms->netcheck, dm, ms->home);
+	return ms->home;
 }
 
 int tn_magicsock_home_derp(const struct tn_magicsock *ms)
@@ -779,6 +824,11 @@ void tn_magicsock_forget_peer(struct tn_magicsock *ms, struct tn_wg_peer *peer)
 		tn_crypto_wipe(mp, sizeof(*mp));
 	free(mp);
 	tn_wg_peer_set_path_data(peer, NULL);
+}
+
+const struct tn_netcheck_report *tn_magicsock_netcheck(const struct tn_magicsock *ms)
+{
+	return tn_netcheck_last(ms->netcheck);
 }
 
 const struct tn_magicsock_stats *tn_magicsock_stats(const struct tn_magicsock *ms)

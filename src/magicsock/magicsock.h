@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "control/tailcfg.h"
+#include "magicsock/netcheck.h"
 #include "event/loop.h"
 #include "wg/device.h"
 
@@ -47,11 +48,8 @@ struct tn_magicsock_stats {
 
 extern const struct tn_wg_path_ops tn_magicsock_path_ops;
 
-/* STUN against the home region's DERP nodes this often, to learn the
- * address NATs map our UDP socket to. */
-#define TN_MAGICSOCK_STUN_INTERVAL_NS (20 * 1000000000ULL)
 
-/* Called when the set of our UDP endpoints changes (a new STUN result). */
+/* Called when our UDP endpoints or our home region change (netcheck). */
 typedef void (*tn_magicsock_endpoints_fn)(void *arg);
 
 /* Opens the UDP socket on port (0: any) and starts listening.  NULL with
@@ -90,6 +88,16 @@ int tn_magicsock_set_peer(struct tn_magicsock *ms, struct tn_wg_peer *peer, int 
  * sent a CallMeMaybe this often (Go: discoPingInterval 5 s). */
 #define TN_MAGICSOCK_PROBE_INTERVAL_NS (5 * 1000000000ULL)
 
+/* While we send on a direct path it is pinged this often, and a pong
+ * keeps it trusted (Go: heartbeatInterval 3 s). */
+#define TN_MAGICSOCK_HEARTBEAT_NS (3 * 1000000000ULL)
+
+/* A DERP connection to a region other than home closes after this long
+ * without a packet either way (Go: derpInactiveCleanupTime); checked every
+ * TN_MAGICSOCK_REGION_SWEEP_NS. */
+#define TN_MAGICSOCK_REGION_IDLE_NS (60 * 1000000000ULL)
+#define TN_MAGICSOCK_REGION_SWEEP_NS (15 * 1000000000ULL)
+
 /* Our UDP endpoints for the control server: the STUN-mapped address (if
  * known) first, then local interface addresses with our port (tailnet
  * ranges and link-local left out).  types gets each one's kind.  Returns
@@ -109,6 +117,8 @@ void tn_magicsock_forget_peer(struct tn_magicsock *ms, struct tn_wg_peer *peer);
 const char *tn_magicsock_region_code(const struct tn_magicsock *ms, int id);
 
 const struct tn_magicsock_stats *tn_magicsock_stats(const struct tn_magicsock *ms);
+/* The last netcheck report (netcheck.h), or NULL before the first. */
+const struct tn_netcheck_report *tn_magicsock_netcheck(const struct tn_magicsock *ms);
 
 /* A user's ping (tnet ping, LocalAPI /ping type disco): one disco ping on
  * every path to the peer — each endpoint over UDP and its home region over

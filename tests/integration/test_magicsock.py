@@ -179,3 +179,61 @@ def test_traffic_resumes_after_derper_restart(derp_pair):
               timeout=30)
     assert r.stdout == "again\n"
     assert time.monotonic() - t0 < 15, time.monotonic() - t0
+
+
+def test_netcheck_measures_regions_and_picks_the_nearest(topo):
+    """Two DERP regions; the lower-numbered one answers STUN 60 ms later
+    (a slow STUN server stands in for its derper's): netcheck measures both
+    and makes the near one home, and the LocalAPI reports the latencies."""
+    net, sw, (h1,) = tn.lan(topo, n_hosts=1, derp_regions=2, stun_delay_ms=60)
+    far = net.derpers[0]
+    assert far.region_id < net.derpers[1].region_id
+    t = TailnetdNode(h1, topo.logdir, "t1").start(net.login_server, net.authkey)
+    t.wait_state("Running")
+    rep = wait.until("a netcheck report with both regions",
+                     lambda: (lambda r: r if r and len(r.get("RegionLatency") or {}) == 2 else None)(
+                         _netcheck(t)), timeout=30)
+    lat = {int(k): v for k, v in rep["RegionLatency"].items()}
+    assert lat[far.region_id] > lat[net.derpers[1].region_id] + 40e6, lat
+    assert rep["PreferredDERP"] == net.derpers[1].region_id, rep
+    assert rep["UDP"] and rep["GlobalV4"].startswith("10.99.0."), rep
+    wait.until("our self status to name the near region",
+               lambda: t.status()["Self"].get("Relay") == net.derpers[1].region_code, timeout=30)
+
+
+def _netcheck(t):
+    try:
+        return t.api.call("GET", "netcheck")
+    except Exception:
+        return None
+
+
+def test_direct_path_unaffected_by_derper_outage(topo, tmp_path):
+    """Once the path is direct, derper going away (and coming back) changes
+    nothing for the traffic: it keeps flowing directly throughout."""
+    net, sw, (h1, h2) = tn.lan(topo)
+    go = net.add_tailscale(h1)
+    t = TailnetdNode(h2, topo.logdir, "t1").start(net.login_server, net.authkey)
+    t.wait_state("Running")
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "hello").write_text("steady\n")
+    http_server(h1, str(site), 8000)
+
+    def direct():
+        fetch(h2, [f"http://{go.ip4()}:8000/hello"], "traffic to n1", timeout=20)
+        peer = t.peer("n1")
+        return peer if peer and peer.get("CurAddr", "").startswith("10.99.0.11:") else None
+    wait.until("a direct path", direct, timeout=40, interval=1)
+    derp_before = t.metrics()["derp_sent_total"]
+    net.derper.proc.stop()
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 12:  # longer than the 6.5 s trust window
+        r = h2.run(["curl", "-sS", "--max-time", "3", f"http://{go.ip4()}:8000/hello"], check=False)
+        assert r.returncode == 0 and r.stdout == "steady\n", r.stderr
+        assert t.peer("n1")["CurAddr"].startswith("10.99.0.11:")
+        time.sleep(0.5)
+    assert t.metrics()["derp_sent_total"] == derp_before  # nothing went to the dead relay
+    net.derper.start()
+    r = fetch(h2, [f"http://{go.ip4()}:8000/hello"], "traffic after derper is back")
+    assert r.stdout == "steady\n"

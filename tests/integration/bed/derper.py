@@ -14,9 +14,15 @@ REGION_CODE = "test"
 
 
 class Derper:
-    def __init__(self, ns, workdir, ip, stun_port=3478):
+    def __init__(self, ns, workdir, ip, stun_port=3478, region_id=REGION_ID, region_code=REGION_CODE,
+                 iface=None, map_stun_port=None):
+        """map_stun_port: the STUN port the DERP map names, when another
+        STUN server (a slow one) stands in for derper's own."""
         self.ns, self.ip, self.stun_port = ns, ip, stun_port
-        self.dir = os.path.join(workdir, "derper")
+        self.map_stun_port = map_stun_port or stun_port
+        self.region_id, self.region_code, self.iface = region_id, region_code, iface
+        self.name = "derper" if region_id == REGION_ID else f"derper-{region_id}"
+        self.dir = os.path.join(workdir, self.name)
         os.makedirs(self.dir, exist_ok=True)
         self.proc = None
 
@@ -32,7 +38,7 @@ class Derper:
 
     def start(self):
         self._make_cert()
-        self.proc = self.ns.popen("derper", [
+        self.proc = self.ns.popen(self.name, [
             peers.path("derper"), "-a", f"{self.ip}:443", "-certmode", "manual",
             "-certdir", self.dir, "-hostname", DERP_HOST, "-http-port", "-1",
             "-stun-port", str(self.stun_port)])
@@ -54,18 +60,20 @@ class Derper:
     def derpmap_yaml(self):
         """The DERP map headscale serves: one region, one node, InsecureForTests
         (headscale reads tailcfg.DERPMap with yaml.v3: lower-case field names)."""
-        return f"""regions:
-  {REGION_ID}:
-    regionid: {REGION_ID}
-    regioncode: {REGION_CODE}
-    regionname: tailnetd test bed
+        return "regions:\n" + self.region_yaml()
+
+    def region_yaml(self):
+        return f"""  {self.region_id}:
+    regionid: {self.region_id}
+    regioncode: {self.region_code}
+    regionname: tailnetd test bed {self.region_id}
     nodes:
-      - name: {REGION_ID}a
-        regionid: {REGION_ID}
+      - name: {self.region_id}a
+        regionid: {self.region_id}
         hostname: {DERP_HOST}
         ipv4: {self.ip}
         ipv6: none
-        stunport: {self.stun_port}
+        stunport: {self.map_stun_port}
         derpport: 443
         insecurefortests: true
 """

@@ -18,12 +18,24 @@ from .tailscale import TailscaleNode
 class Tailnet:
     """headscale + derper in namespace `srv`, reachable at `ip`."""
 
-    def __init__(self, topo, srv_ns, ip, policy=None, tls=False):
+    def __init__(self, topo, srv_ns, ip, policy=None, tls=False, srv_iface=None, more_derpers=(),
+                 stun_delay_ms=0):
+        """more_derpers: (namespace, ip, iface) of further DERP regions (901,
+        902, ...); stun_delay_ms: region 900's STUN answers that much later
+        (tools/slow_stun.py stands in for derper's STUN)."""
         self.topo, self.srv, self.ip = topo, srv_ns, ip
         workdir = topo.logdir
-        self.derper = Derper(srv_ns, workdir, ip).start()
+        if stun_delay_ms:
+            srv_ns.popen("slow-stun", ["python3", os.path.join(os.path.dirname(__file__), "..", "tools",
+                                                               "slow_stun.py"), ip, "3479", str(stun_delay_ms)])
+        self.derper = Derper(srv_ns, workdir, ip, iface=srv_iface,
+                             map_stun_port=3479 if stun_delay_ms else None).start()
+        self.derpers = [self.derper] + [
+            Derper(ns, workdir, dip, region_id=901 + i, region_code=f"test{901 + i}", iface=dif).start()
+            for i, (ns, dip, dif) in enumerate(more_derpers)]
         self.headscale = Headscale(srv_ns, workdir, ip, port=8443 if tls else 8080, tls=tls)
-        self.headscale.write_config(self.derper.derpmap_yaml(), policy=policy)
+        self.headscale.write_config("regions:\n" + "".join(d.region_yaml() for d in self.derpers),
+                                    policy=policy)
         self.headscale.start()
         self.user_id = self.headscale.create_user("alice")
         self.authkey = self.headscale.preauth_key(self.user_id)
@@ -43,18 +55,24 @@ class Tailnet:
         return node
 
 
-def lan(topo, n_hosts=2, policy=None, tls=False):
-    """One switch: server and n_hosts node namespaces n1..nN.  Returns
-    (tailnet, switch, [host namespaces])."""
+def lan(topo, n_hosts=2, policy=None, tls=False, derp_regions=1, stun_delay_ms=0):
+    """One switch: server and n_hosts node namespaces n1..nN (and, for
+    derp_regions > 1, a derper of region 900+k in namespace srv<k+1> at
+    10.99.0.<k+1>).  Returns (tailnet, switch, [host namespaces])."""
     sw = topo.switch("lan")
     srv = topo.host("srv")
-    sw.attach(srv, "10.99.0.1/24")
+    srv_iface = sw.attach(srv, "10.99.0.1/24")
+    more = []
+    for k in range(1, derp_regions):
+        d = topo.host(f"srv{k + 1}")
+        more.append((d, f"10.99.0.{k + 1}", sw.attach(d, f"10.99.0.{k + 1}/24")))
     hosts = []
     for i in range(1, n_hosts + 1):
         h = topo.host(f"n{i}")
         sw.attach(h, f"10.99.0.{10 + i}/24")
         hosts.append(h)
-    return Tailnet(topo, srv, "10.99.0.1", policy=policy, tls=tls), sw, hosts
+    return Tailnet(topo, srv, "10.99.0.1", policy=policy, tls=tls, srv_iface=srv_iface,
+                   more_derpers=more, stun_delay_ms=stun_delay_ms), sw, hosts
 
 
 def behind_nat(topo, n_hosts=2, policy=None, nat="eim"):
