@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Tailnet throughput through the direct path and through DERP:
-tailnetd <-> tailnetd beside Go tailscaled <-> Go tailscaled, both in TUN
-mode, on the same topology (headscale + derper in srv, two nodes on one
-switch), in one run.  For DERP the switch drops UDP between the nodes.
+tailnetd <-> tailnetd and tailnetd <-> Go tailscaled (mixed) beside Go
+tailscaled <-> Go tailscaled, all in TUN mode, on the same topology
+(headscale + derper in srv, two nodes on one switch), in one run.  For
+DERP the switch drops UDP between the nodes.
 
     sudo python3 bench/tailnet.py [--seconds 5] [--tailnetd PATH]
 
@@ -35,6 +36,12 @@ def run(kind, derp_only, seconds, logroot):
             b.wait_state("Running")
             ip_b = wait.until("b's address", b.ip4)
             wait.until("a to see b", lambda: a.peer("b"))
+        elif kind == "mixed":
+            a = TailnetdNode(h1, topo.logdir, "a").start(net.login_server, net.authkey)
+            a.wait_state("Running")
+            b = net.add_tailscale(h2, "b", tun="tailscale0")
+            ip_b = b.ip4()
+            wait.until("a to see b", lambda: a.peer("b"))
         else:
             a = net.add_tailscale(h1, "a", tun="tailscale0")
             b = net.add_tailscale(h2, "b", tun="tailscale0")
@@ -59,14 +66,17 @@ def main():
     rows = []
     for derp_only in (False, True):
         ours = run("tailnetd", derp_only, args.seconds, logroot)
+        mixed = run("mixed", derp_only, args.seconds, logroot)
         theirs = run("go", derp_only, args.seconds, logroot)
         path = "DERP" if derp_only else "direct"
-        rows.append((f"{path} TCP a->b Mbit/s", ours[0], theirs[0]))
-        rows.append((f"{path} TCP b->a Mbit/s", ours[1], theirs[1]))
-    print(f"\n{'metric':28} {'tailnetd':>10} {'Go tailscaled':>14} {'ratio':>7}")
-    for name, o, t in rows:
-        print(f"{name:28} {o:10.1f} {t:14.1f} {o / t if t else float('nan'):7.2f}")
-    print(f"(both nodes of a pair are the same implementation, TUN mode; logs in {logroot})")
+        rows.append((f"{path} TCP a->b Mbit/s", ours[0], mixed[0], theirs[0]))
+        rows.append((f"{path} TCP b->a Mbit/s", ours[1], mixed[1], theirs[1]))
+    print(f"\n{'metric':24} {'tailnetd pair':>13} {'mixed':>8} {'Go pair':>8} {'ratio':>6} {'mixed/Go':>8}")
+    for name, o, m, t in rows:
+        nan = float("nan")
+        print(f"{name:24} {o:13.1f} {m:8.1f} {t:8.1f} {o / t if t else nan:6.2f} {m / t if t else nan:8.2f}")
+    print("(pairs: a and b both tailnetd; mixed: a tailnetd, b Go tailscaled; both Go. "
+          f"TUN mode everywhere; logs in {logroot})")
 
 
 if __name__ == "__main__":
