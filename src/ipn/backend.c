@@ -351,6 +351,15 @@ static void wipe_auth_key(struct tn_backend *b)
 	}
 }
 
+/* The prefs the engine applies itself, without a new session. */
+static void apply_engine_prefs(struct tn_backend *b)
+{
+	if (!b->engine)
+		return;
+	tn_engine_set_shields_up(b->engine, b->prefs.shields_up);
+	tn_engine_set_accept_dns(b->engine, b->prefs.corp_dns);
+}
+
 /* Starts the control client (and the engine if there is none).  Errors
  * are reported on the bus and in status. */
 static void session_start(struct tn_backend *b)
@@ -384,6 +393,7 @@ static void session_start(struct tn_backend *b)
 			return;
 		}
 		tn_engine_on_endpoints(b->engine, announce_endpoints, b);
+		apply_engine_prefs(b);
 	} else {
 		/* The engine keeps its disco key: tell control that one. */
 		tn_engine_disco_public(b->engine, co.disco_pub);
@@ -441,6 +451,7 @@ static void apply_prefs(struct tn_backend *b, const struct tn_prefs *old)
 
 	save_prefs(b);
 	tn_backend_notify(b, json_pack("{so}", "Prefs", tn_prefs_to_json(&b->prefs)));
+	apply_engine_prefs(b);
 	if (b->prefs.want_running != old->want_running || (b->prefs.want_running && restart) ||
 	    (b->prefs.want_running && !b->control))
 		schedule_session(b);
@@ -532,6 +543,7 @@ int tn_backend_start(struct tn_backend *b, const json_t *options, char *err, siz
 	b->prefs = next;
 	save_prefs(b);
 	tn_backend_notify(b, json_pack("{so}", "Prefs", tn_prefs_to_json(&b->prefs)));
+	apply_engine_prefs(b);
 	/* A new auth key or changed control settings: a new login session;
 	 * otherwise one only if none runs. */
 	if (b->prefs.want_running &&

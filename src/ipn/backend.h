@@ -100,6 +100,8 @@ void tn_backend_unwatch(struct tn_backend *b, int id);
 void tn_backend_on_state(struct tn_backend *b, void (*fn)(void *arg, enum tn_ipn_state st,
 							  bool addresses_up), void *arg);
 
+/* The DERP map as tailcfg.DERPMap JSON, or NULL before a netmap has one. */
+json_t *tn_backend_derpmap(struct tn_backend *b);
 /* The last netcheck report as netcheck.Report JSON, or NULL before one. */
 json_t *tn_backend_netcheck(struct tn_backend *b);
 

@@ -11,6 +11,7 @@
 #ifndef TN_IPN_ENGINE_H
 #define TN_IPN_ENGINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -68,6 +69,14 @@ void tn_engine_peer_info(struct tn_engine *e, const uint8_t node_key[32],
 int tn_engine_ping(struct tn_engine *e, const uint8_t node_key[32],
 		   void (*fn)(void *arg, const struct tn_magicsock_pong *pong), void *arg);
 void tn_engine_ping_cancel(struct tn_engine *e, int handle);
+/* An ICMP echo from our tailnet address of that family to dst through the
+ * tunnel; fn gets the round-trip time when the reply comes (which then
+ * does not reach the host).  A handle, -EADDRNOTAVAIL (no address of that
+ * family yet) or -EBUSY. */
+#define TN_ENGINE_ICMP_PINGS_MAX 16
+int tn_engine_ping_icmp(struct tn_engine *e, int family, const uint8_t *dst,
+			void (*fn)(void *arg, uint64_t latency_ns), void *arg);
+void tn_engine_ping_icmp_cancel(struct tn_engine *e, int handle);
 const char *tn_engine_region_code(struct tn_engine *e, int region);
 /* The home DERP region now (netcheck may move it between netmaps). */
 int tn_engine_home_derp(const struct tn_engine *e);
@@ -80,6 +89,18 @@ bool tn_engine_has_addresses(const struct tn_engine *e);
 /* Applies the netmap.  Returns the home DERP region (0: none yet). */
 int tn_engine_apply(struct tn_engine *e, const struct tn_netmap *nm);
 
+/* Shields up: the packet filter lets no new inbound flow in, whatever
+ * the rules; replies to our own connections still pass. */
+void tn_engine_set_shields_up(struct tn_engine *e, bool on);
+
+/* The accept-dns preference (Go's CorpDNS; off until set): MagicDNS then
+ * forwards what is not ours along the netmap's routes, and in TUN mode
+ * the host's DNS points at 100.100.100.100 once the netmap's DNS config
+ * asks for it (resolv.conf or systemd-resolved, src/dns/osconfig.h); off
+ * again, or tn_engine_free, puts the host's own settings back.
+ * 0 or a negative errno (logged). */
+int tn_engine_set_accept_dns(struct tn_engine *e, bool accept_dns);
+
 /* The node key changed (rotation): sessions restart under the new key. */
 int tn_engine_set_node_key(struct tn_engine *e, const uint8_t node_priv[32]);
 
@@ -88,6 +109,8 @@ struct tn_engine_stats {
 	size_t peers;
 	uint64_t rx_packets, tx_packets, derp_sent, derp_received, udp_sent, udp_received, drops;
 	uint64_t disco_pings, disco_pings_sent, call_me_maybe;
+	uint64_t filter_in_drops;   /* from peers, refused by the packet filter */
+	uint64_t filter_out_drops;  /* to peers: malformed, multicast, link-local */
 };
 void tn_engine_stats(const struct tn_engine *e, struct tn_engine_stats *out);
 

@@ -175,12 +175,16 @@ static json_t *peer_status(struct tn_backend *b, const struct tn_tailcfg_node *n
 	return ps;
 }
 
+/* tailcfg.UserProfile (ProfilePicURL is omitempty). */
 static json_t *user_json(const struct tn_tailcfg_user_profile *u)
 {
-	return json_pack("{sI ss ss ss}", "ID", (json_int_t)u->id, "LoginName",
-			 u->login_name ? u->login_name : "", "DisplayName",
-			 u->display_name ? u->display_name : "", "ProfilePicURL",
-			 u->profile_pic_url ? u->profile_pic_url : "");
+	json_t *o = json_pack("{sI ss ss}", "ID", (json_int_t)u->id, "LoginName",
+			      u->login_name ? u->login_name : "", "DisplayName",
+			      u->display_name ? u->display_name : "");
+
+	if (u->profile_pic_url && *u->profile_pic_url)
+		json_object_set_new(o, "ProfilePicURL", json_string(u->profile_pic_url));
+	return o;
 }
 
 /* The self status before a netmap: what the prefs know. */
@@ -329,7 +333,8 @@ static json_t *node_json(const struct tn_tailcfg_node *n)
 	json_object_set_new(o, "Name", json_string(n->name ? n->name : ""));
 	json_object_set_new(o, "User", json_integer(n->user));
 	json_object_set_new(o, "Key", json_string(key));
-	json_object_set_new(o, "KeyExpiry", time_json(n->key_expiry));
+	if (n->key_expiry) /* omitzero */
+		json_object_set_new(o, "KeyExpiry", time_json(n->key_expiry));
 	json_object_set_new(o, "Machine", json_string(machine));
 	json_object_set_new(o, "DiscoKey", json_string(disco));
 	json_object_set_new(o, "Addresses", prefixes_json(n->addresses, n->n_addresses, false));
@@ -380,6 +385,7 @@ json_t *tn_backend_whois(struct tn_backend *b, const char *ip)
 struct ping {
 	struct tn_backend *b;
 	int handle;               /* the engine's */
+	bool icmp;
 	tn_backend_ping_fn done;
 	void *arg;
 	char ip[64], node_ip[64], node_name[256];
@@ -416,6 +422,19 @@ static void on_pong(void *arg, const struct tn_magicsock_pong *pong)
 	copy.done(copy.arg, r);
 }
 
+static void on_icmp_reply(void *arg, uint64_t latency_ns)
+{
+	struct ping *p = arg;
+	struct ping copy = *p;
+
+	memset(p, 0, sizeof(*p));
+	/* No Endpoint or region: Go's CLI then says "via ICMP". */
+	copy.done(copy.arg, json_pack("{ss ss ss ss sf ss ss si ss}", "IP", copy.ip, "NodeIP",
+				      copy.node_ip, "NodeName", copy.node_name, "Err", "",
+				      "LatencySeconds", (double)latency_ns / 1e9, "Endpoint", "",
+				      "PeerRelay", "", "DERPRegionID", 0, "DERPRegionCode", ""));
+}
+
 int tn_backend_ping(struct tn_backend *b, const char *ip, const char *type,
 		    tn_backend_ping_fn done, void *arg, char *err, size_t errlen)
 {
@@ -425,8 +444,10 @@ int tn_backend_ping(struct tn_backend *b, const char *ip, const char *type,
 	bool self;
 	int h;
 
-	if (*type && strcmp(type, "disco")) {
-		snprintf(err, errlen, "ping type %s is not supported (only disco)", type);
+	bool icmp = !strcmp(type, "ICMP");
+
+	if (*type && strcmp(type, "disco") && !icmp) {
+		snprintf(err, errlen, "ping type %s is not supported (disco and ICMP are)", type);
 		return -EOPNOTSUPP;
 	}
 	if (!nm || !b->engine) {
@@ -459,7 +480,19 @@ int tn_backend_ping(struct tn_backend *b, const char *ip, const char *type,
 		snprintf(err, errlen, "%s is local Tailscale IP", ip);
 		return -EADDRINUSE;
 	}
-	h = tn_engine_ping(b->engine, n->key, on_pong, p);
+	if (icmp) {
+		struct tn_tailcfg_ip dst;
+
+		if (tn_tailcfg_ip_parse(&dst, ip, strlen(ip)) < 0) {
+			memset(p, 0, sizeof(*p));
+			snprintf(err, errlen, "ICMP ping needs an IP address");
+			return -EINVAL;
+		}
+		p->icmp = true;
+		h = tn_engine_ping_icmp(b->engine, dst.family, dst.addr, on_icmp_reply, p);
+	} else {
+		h = tn_engine_ping(b->engine, n->key, on_pong, p);
+	}
 	if (h < 0) {
 		memset(p, 0, sizeof(*p));
 		snprintf(err, errlen, "%s", h == -ENOKEY ? "peer has no disco key" : strerror(-h));
@@ -478,9 +511,68 @@ void tn_backend_ping_cancel(struct tn_backend *b, int handle)
 	p = &pings[handle - 1];
 	if (p->b != b)
 		return;
-	if (b->engine)
+	if (b->engine && p->icmp)
+		tn_engine_ping_icmp_cancel(b->engine, p->handle);
+	else if (b->engine)
 		tn_engine_ping_cancel(b->engine, p->handle);
 	memset(p, 0, sizeof(*p));
+}
+
+/* --- the DERP map ------------------------------------------------------------------ */
+
+static void set_nonzero_int(json_t *o, const char *k, long long v)
+{
+	if (v)
+		json_object_set_new(o, k, json_integer(v));
+}
+
+static void set_nonempty(json_t *o, const char *k, const char *v)
+{
+	if (v && *v)
+		json_object_set_new(o, k, json_string(v));
+}
+
+/* tailcfg.DERPMap as Go marshals it (omitempty fields left out). */
+json_t *tn_backend_derpmap(struct tn_backend *b)
+{
+	const struct tn_netmap *nm = netmap_of(b);
+	const struct tn_tailcfg_derp_map *dm = nm ? nm->derp_map : NULL;
+	json_t *regions = json_object();
+
+	for (size_t i = 0; dm && i < dm->n_regions; i++) {
+		const struct tn_tailcfg_derp_region *r = &dm->regions[i];
+		json_t *nodes = json_array(), *ro;
+		char id[16];
+
+		for (size_t k = 0; k < r->n_nodes; k++) {
+			const struct tn_tailcfg_derp_node *n = &r->nodes[k];
+			json_t *no = json_pack("{ss si ss}", "Name", n->name ? n->name : "", "RegionID",
+					       n->region_id, "HostName", n->host_name ? n->host_name : "");
+
+			set_nonempty(no, "CertName", n->cert_name);
+			set_nonempty(no, "IPv4", n->ipv4);
+			set_nonempty(no, "IPv6", n->ipv6);
+			set_nonzero_int(no, "STUNPort", n->stun_port);
+			if (n->stun_only)
+				json_object_set_new(no, "STUNOnly", json_true());
+			set_nonzero_int(no, "DERPPort", n->derp_port);
+			if (n->insecure_for_tests)
+				json_object_set_new(no, "InsecureForTests", json_true());
+			set_nonempty(no, "STUNTestIP", n->stun_test_ip);
+			if (n->can_port80)
+				json_object_set_new(no, "CanPort80", json_true());
+			json_array_append_new(nodes, no);
+		}
+		ro = json_pack("{si ss ss so}", "RegionID", r->id, "RegionCode", r->code ? r->code : "",
+			       "RegionName", r->name ? r->name : "", "Nodes", nodes);
+		if (r->avoid)
+			json_object_set_new(ro, "Avoid", json_true());
+		if (r->no_measure_no_home)
+			json_object_set_new(ro, "NoMeasureNoHome", json_true());
+		snprintf(id, sizeof(id), "%d", r->id);
+		json_object_set_new(regions, id, ro);
+	}
+	return dm ? json_pack("{so}", "Regions", regions) : (json_decref(regions), NULL);
 }
 
 /* --- netcheck ------------------------------------------------------------------------ */
@@ -545,6 +637,10 @@ char *tn_backend_metrics(struct tn_backend *b)
 	COUNTER("udp_sent_total", "packets sent directly over UDP", es.udp_sent);
 	COUNTER("udp_received_total", "packets received directly over UDP", es.udp_received);
 	COUNTER("dropped_packets_total", "packets dropped", es.drops);
+	COUNTER("filter_dropped_inbound_total", "packets from peers the packet filter refused",
+		es.filter_in_drops);
+	COUNTER("filter_dropped_outbound_total", "packets to peers the packet filter refused",
+		es.filter_out_drops);
 	COUNTER("disco_pings_received_total", "disco pings from peers", es.disco_pings);
 	COUNTER("disco_pings_sent_total", "disco pings to peers", es.disco_pings_sent);
 	COUNTER("call_me_maybe_received_total", "CallMeMaybe messages from peers", es.call_me_maybe);

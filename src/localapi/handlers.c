@@ -251,6 +251,23 @@ static void h_netcheck(void *ctx, struct tn_localapi_req *req)
 	tn_localapi_reply_json(req, 200, r);
 }
 
+static void h_derpmap(void *ctx, struct tn_localapi_req *req)
+{
+	json_t *r = tn_backend_derpmap(ctx);
+
+	if (!r) {
+		tn_localapi_reply_error(req, 503, "no DERP map yet (not running?)");
+		return;
+	}
+	tn_localapi_reply_json(req, 200, r);
+}
+
+/* No serve config (Go's status asks for it, for Funnel): an empty one. */
+static void h_serve_config(void *ctx, struct tn_localapi_req *req)
+{
+	tn_localapi_reply_json(req, 200, json_object());
+}
+
 static void h_check_ip_forwarding(void *ctx, struct tn_localapi_req *req)
 {
 	tn_localapi_reply_json(req, 200, json_pack("{sn}", "Warning"));
@@ -267,6 +284,8 @@ static const struct tn_localapi_route routes[] = {
 	{ "ping", "POST", false, h_ping },
 	{ "watch-ipn-bus", "GET", false, h_watch_ipn_bus },
 	{ "netcheck", "GET", false, h_netcheck },
+	{ "derpmap", "GET", false, h_derpmap },
+	{ "serve-config", "GET", false, h_serve_config },
 	{ "metrics", "GET", true, h_metrics },
 	{ "usermetrics", "GET", false, h_metrics },
 	{ "check-ip-forwarding", "GET", false, h_check_ip_forwarding },
