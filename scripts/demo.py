@@ -2,15 +2,15 @@
 """The demo: a tailnet on this machine, in network namespaces.
 
     srv  10.99.0.1   headscale (control) + derper (DERP relay, TLS) + STUN
-    n1   10.99.0.11  node with a SOCKS5 proxy on 127.0.0.1:1055
-    n2   10.99.0.12  node with a web server on 127.0.0.1:8000
-    n3   10.99.0.13  tailnetd
+    n1   10.99.0.11  Go tailscaled, a web server on 127.0.0.1:8000
+    n2   10.99.0.12  tailnetd (TUN tailnet0), driven with tnet
+    n3   10.99.0.13  tailnetd, userspace networking with a SOCKS5 proxy
 
-n1 pings n2 over the tailnet, then fetches a page from n2 by its MagicDNS
-name through its SOCKS5 proxy; n1 and n2 are the official Go tailscaled.
-tailnetd (n3, TUN tailnet0) registers with headscale, shows its netmap, then
-pings n2 and fetches the same page across the tailnet through derper (its
-only path until disco lands).
+The README quick start, run for real: on n2, `tailnetd`, then `tnet up
+--authkey ... --hostname n2 --login-server ...`, `tnet status`, `tnet ping
+n1`, a kernel ping and curl through the TUN, `tnet down`.  On n3 (no TUN:
+what an unprivileged or container node does), `curl --socks5-hostname` to
+n1 by its MagicDNS name through tailnetd's own SOCKS5 proxy.
 
 Everything is torn down at the end, also on Ctrl-C.
 """
@@ -32,8 +32,28 @@ def say(msg):
     print(f"demo: {msg}", flush=True)
 
 
+def shown(ns, argv, what, timeout=40, ok=lambda r: r.returncode == 0):
+    """Runs argv in ns until ok(result), prints the command and its output."""
+    def shown_arg(i, a):
+        if i == 0:
+            return os.path.basename(a)
+        if a.startswith("--authkey="):
+            return "--authkey=" + a.split("=", 1)[1][:11] + "..."  # never the whole key
+        return a
+    say("$ " + " ".join(shown_arg(i, a) for i, a in enumerate(argv)))
+
+    def run():
+        r = ns.run(argv, check=False, timeout=60)
+        return r if ok(r) else None
+    r = wait.until(what, run, timeout=timeout)
+    print(r.stdout + r.stderr, end="", flush=True)
+    return r
+
+
 def main(build_dir):
     tailnetd = os.path.join(build_dir, "src", "daemon", "tailnetd")
+    tnet = os.path.join(build_dir, "src", "cli", "tnet")
+    os.environ.setdefault("TAILNETD_BIN", tailnetd)
     version = subprocess.run([tailnetd, "--version"], capture_output=True, text=True).stdout.strip()
     logdir = tempfile.mkdtemp(prefix="tailnetd-demo-")
     say(f"built {version or 'tailnetd (version unknown)'}; logs in {logdir}")
@@ -41,54 +61,38 @@ def main(build_dir):
         try:
             net, sw, (h1, h2, h3) = tn.lan(topo, n_hosts=3)
             say(f"headscale at {net.login_server}, derper at https://derp.tailnet.test (10.99.0.1:443)")
-            a = net.add_tailscale(h1, socks5="127.0.0.1:1055")
-            b = net.add_tailscale(h2)
-            say(f"n1 (Go tailscaled) is {a.ip4()}, n2 (Go tailscaled) is {b.ip4()}")
-            for n in net.headscale.nodes():
-                say(f"  headscale: node {n['given_name']} {n['ip_addresses']} online={n['online']}")
-            wait.until("n1 to see n2", lambda: a.peer_online("n2"), timeout=30)
-
-            rc, out = a.ping("n2", count=10, until_direct=True)
-            print(out, end="")
-            if rc != 0:
-                say("ping failed")
-                return 1
-
+            go = net.add_tailscale(h1, name="n1")
+            say(f"n1 (Go tailscaled) is {go.ip4()}")
             site = tempfile.mkdtemp(prefix="tailnetd-demo-site-")
             with open(os.path.join(site, "index.txt"), "w") as f:
-                f.write("hello from n2, across the tailnet\n")
-            http_server(h2, site, 8000)
+                f.write("hello from n1, across the tailnet\n")
+            http_server(h1, site, 8000)   # Go's netstack forwards its 100.x:8000 here
 
-            def fetch():
-                r = h1.run(["curl", "-sS", "--max-time", "10", "--socks5-hostname", "127.0.0.1:1055",
-                            "http://n2:8000/index.txt"], check=False)
-                return r.stdout if r.returncode == 0 else None
-            say("n1: curl --socks5-hostname 127.0.0.1:1055 http://n2:8000/index.txt")
-            print(wait.until("the proxied fetch", fetch, timeout=40), end="")
+            # n2: the quick start.
+            t = TailnetdNode(h2, topo.logdir, "n2").run_daemon()
+            say(f"n2: tailnetd running, LocalAPI at {t.socket}")
+            cli = [tnet, f"--socket={t.socket}"]
+            shown(h2, cli + ["up", f"--authkey={net.authkey}", "--hostname=n2",
+                             f"--login-server={net.login_server}"], "tnet up", timeout=60)
+            wait.until("n2 to see n1", lambda: t.peer("n1"))
+            shown(h2, cli + ["status"], "tnet status")
+            shown(h2, cli + ["ping", "n1"], "tnet ping", timeout=60,
+                  ok=lambda r: "pong from n1" in r.stdout)
+            ip1 = go.ip4()
+            shown(h2, ["ping", "-c", "3", "-i", "0.3", "-W", "3", ip1], "kernel ping through the TUN")
+            shown(h2, ["curl", "-sS", "--max-time", "10", f"http://{ip1}:8000/index.txt"], "curl through the TUN")
 
-            os.environ.setdefault("TAILNETD_BIN", os.path.join(build_dir, "src", "daemon", "tailnetd"))
-            t = TailnetdNode(h3, logdir, "n3").start(net.login_server, net.authkey)
-            st = t.wait_state("Running")
-            wait.until("tailnetd to see both peers", lambda: t.peer("n1") and t.peer("n2"))
-            st = t.status()
-            say(f"tailnetd n3 joined: {', '.join(st['TailscaleIPs'])}, state {st['BackendState']}")
-            for p in st["Peer"].values():
-                say(f"  tailnetd's netmap: {p['HostName']} {p['PublicKey'][:20]}... {', '.join(p['TailscaleIPs'])} "
-                    f"relay {p['Relay']} online={p['Online']}")
+            # n3: no TUN; applications use tailnetd's SOCKS5 proxy.
+            u = TailnetdNode(h3, topo.logdir, "n3").run_daemon(
+                tun="userspace-networking", extra=["--socks5-server", "127.0.0.1:1080"])
+            shown(h3, [tnet, f"--socket={u.socket}", "up", f"--authkey={net.authkey}", "--hostname=n3",
+                       f"--login-server={net.login_server}"], "tnet up (n3)", timeout=60)
+            wait.until("n3 to see n1", lambda: u.peer("n1"))
+            shown(h3, ["curl", "-sS", "--max-time", "10", "--socks5-hostname", "127.0.0.1:1080",
+                       "http://n1:8000/index.txt"], "curl through tailnetd's SOCKS5 proxy")
 
-            def n3_ping():
-                r = h3.run(["ping", "-c", "3", "-i", "0.3", "-W", "3", b.ip4()], check=False)
-                return r.stdout if r.returncode == 0 else None
-            say(f"n3 (tailnetd): ping {b.ip4()}")
-            print(wait.until("tailnetd's ping to n2", n3_ping, timeout=30), end="")
-
-            def n3_fetch():
-                r = h3.run(["curl", "-sS", "--max-time", "10", f"http://{b.ip4()}:8000/index.txt"], check=False)
-                return r.stdout if r.returncode == 0 else None
-            say(f"n3 (tailnetd): curl http://{b.ip4()}:8000/index.txt")
-            print(wait.until("tailnetd's fetch from n2", n3_fetch, timeout=30), end="")
-
-            say("next for tailnetd: `tnet up` and the LocalAPI, its own SOCKS5 proxy, and direct paths (disco)")
+            shown(h2, cli + ["down"], "tnet down")
+            shown(h2, cli + ["status"], "tnet status after down", ok=lambda r: "stopped" in r.stdout.lower())
             say("done; tearing the tailnet down")
             return 0
         except Exception as e:  # noqa: BLE001 - show the logs, then fail
