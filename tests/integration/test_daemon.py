@@ -211,3 +211,33 @@ def test_bad_flags_and_corrupt_prefs_are_named(topo, tmp_path):
                         "--tun", "userspace-networking"], capture_output=True, text=True, timeout=10)
     assert r.returncode == 1 and str(state / "prefs") in r.stderr and "WantRunning" in r.stderr, r.stderr
     assert (state / "prefs").read_text() == '{"tailnetd-prefs": 1, "Prefs": {"WantRunning": "yes"}}'
+
+
+def test_sd_notify_ready_once_running_and_sighup_reloads_prefs(topo, pair, tmp_path):
+    """READY=1 reaches $NOTIFY_SOCKET only once the tailnet address is up;
+    SIGHUP re-reads a prefs file edited by hand."""
+    import socket as so
+    net, go, h1, h2 = pair
+    t = TailnetdNode(h2, topo.logdir, "t1").start(net.login_server, net.authkey)
+    running(t)
+    t.stop()
+    sock_path = str(tmp_path / "notify.sock")
+    s = so.socket(so.AF_UNIX, so.SOCK_DGRAM)
+    s.bind(sock_path)
+    s.settimeout(30)
+    t.run_daemon(env={"NOTIFY_SOCKET": sock_path})
+    msgs = []
+    while not any(m == "READY=1" for m in msgs):
+        msgs.append(s.recv(4096).decode())
+    # Ready means Running with the address on the interface.
+    assert "STATUS=Running" in msgs, msgs
+    assert t.ip4() in h2.run(["ip", "-4", "addr", "show", "tailnet0"]).stdout
+
+    prefs_path = os.path.join(t.statedir, "prefs")
+    doc = json.load(open(prefs_path))
+    doc["Prefs"]["ShieldsUp"] = True
+    with open(prefs_path, "w") as f:
+        json.dump(doc, f)
+    t.proc.signal(signal.SIGHUP)
+    wait.until("the reloaded prefs", lambda: t.api.prefs()["ShieldsUp"] is True, timeout=10)
+    assert t.status()["BackendState"] == "Running"

@@ -28,7 +28,8 @@ class TailnetdNode:
         self.argv = None
 
     def run_daemon(self, extra=(), tun="tailnet0", env=None):
-        """Starts the daemon only (no login): `tailnetd --statedir ... --socket ...`."""
+        """Starts the daemon only (no login): `tailnetd --statedir ... --socket ...`;
+        env: extra environment for it (NOTIFY_SOCKET, ...)."""
         self.argv = [tailnetd_path(), "--statedir", self.statedir, "--socket", self.socket,
                      "--tun", tun, "--verbose", *extra]
         self.proc = self.ns.popen(f"tailnetd-{self.name}", self.argv, env=env)
