@@ -358,6 +358,10 @@ static void apply_engine_prefs(struct tn_backend *b)
 		return;
 	tn_engine_set_shields_up(b->engine, b->prefs.shields_up);
 	tn_engine_set_accept_dns(b->engine, b->prefs.corp_dns);
+	tn_engine_set_accept_routes(b->engine, b->prefs.route_all);
+	/* Routes are part of the peers' config: apply the netmap again. */
+	if (b->control && b->have_netmap)
+		tn_engine_apply(b->engine, tn_control_netmap(b->control));
 }
 
 /* Starts the control client (and the engine if there is none).  Errors

@@ -11,6 +11,7 @@
 #include "filter/filter.h"
 #include "ipn/icmpping.h"
 #include "magicsock/magicsock.h"
+#include "net/netlink.h"
 #include "net/tun.h"
 #include "netstack/netstack.h"
 #include "util/clock.h"
@@ -46,6 +47,9 @@ struct tn_engine {
 		void *arg;
 	} icmp_pings[TN_ENGINE_ICMP_PINGS_MAX];
 	unsigned n_icmp_pings;
+	bool accept_routes;
+	struct tn_tailcfg_prefix *routes;  /* subnet routes on the TUN */
+	size_t n_routes;
 	int next_icmp_handle;
 	struct tn_dns_quad100 *dns;       /* MagicDNS at 100.100.100.100 */
 };
@@ -288,6 +292,7 @@ void tn_engine_free(struct tn_engine *e)
 	tn_filter_free(e->filter);
 	tn_conntrack_free(e->ct);
 	free(e->addrs);
+	free(e->routes);
 	free(e);
 }
 
@@ -322,6 +327,73 @@ static void apply_self(struct tn_engine *e, const struct tn_tailcfg_node *self)
 	}
 }
 
+/* Which of a peer's AllowedIPs we route to it (Go's peer config): its own
+ * addresses always; subnet routes only with accept-routes; exit routes
+ * (a default route) only for a chosen exit node, which we do not do yet. */
+static bool peer_route_wanted(const struct tn_engine *e, const struct tn_tailcfg_node *node,
+			      const struct tn_tailcfg_prefix *a)
+{
+	if (has_prefix(node->addresses, node->n_addresses, a))
+		return true;
+	return e->accept_routes && a->bits > 0;
+}
+
+/* The TUN's routes for accepted subnets: what the peers offer now, added
+ * and removed to match (tailnet ranges are routed once, at start). */
+static void apply_routes(struct tn_engine *e, const struct tn_netmap *nm)
+{
+	struct tn_tailcfg_prefix *want = NULL;
+	size_t n_want = 0, cap = 0;
+
+	if (e->tun.fd < 0)
+		return;
+	for (size_t j = 0; e->accept_routes && j < nm->n_peers; j++) {
+		const struct tn_tailcfg_node *node = nm->peers[j];
+
+		for (size_t i = 0; !node->expired && i < node->n_allowed_ips; i++) {
+			const struct tn_tailcfg_prefix *a = &node->allowed_ips[i];
+
+			if (!peer_route_wanted(e, node, a) ||
+			    has_prefix(node->addresses, node->n_addresses, a) ||
+			    has_prefix(want, n_want, a))
+				continue;
+			if (n_want == cap) {
+				struct tn_tailcfg_prefix *w = realloc(want, (cap = cap ? cap * 2 : 8) * sizeof(*w));
+
+				if (!w)
+					break;
+				want = w;
+			}
+			want[n_want++] = *a;
+		}
+	}
+	for (size_t i = 0; i < e->n_routes; i++)
+		if (!has_prefix(want, n_want, &e->routes[i]))
+			tn_nl_route(e->tun.ifindex, e->routes[i].family, e->routes[i].addr,
+				    e->routes[i].bits, false);
+	for (size_t i = 0; i < n_want; i++) {
+		int r;
+
+		if (has_prefix(e->routes, e->n_routes, &want[i]))
+			continue;
+		if ((r = tn_tun_add_route(&e->tun, want[i].family, want[i].addr, want[i].bits)) < 0 &&
+		    r != -EEXIST) {
+			char buf[TN_TAILCFG_ADDRPORT_MAX];
+
+			tn_tailcfg_prefix_format(buf, &want[i]);
+			tn_log_warn("engine", "route %s: %s", buf, strerror(-r));
+		}
+	}
+	free(e->routes);
+	e->routes = want;
+	e->n_routes = n_want;
+}
+
+void tn_engine_set_accept_routes(struct tn_engine *e, bool on)
+{
+	e->accept_routes = on;
+}
+
 static void apply_peer(struct tn_engine *e, const struct tn_tailcfg_node *node)
 {
 	struct tn_wg_peer *p = tn_wg_peer_lookup(e->dev, node->key);
@@ -335,7 +407,8 @@ static void apply_peer(struct tn_engine *e, const struct tn_tailcfg_node *node)
 	for (size_t i = 0; i < node->n_allowed_ips; i++) {
 		const struct tn_tailcfg_prefix *a = &node->allowed_ips[i];
 
-		tn_wg_peer_add_allowed_ip(p, a->family, a->addr, a->bits);
+		if (peer_route_wanted(e, node, a))
+			tn_wg_peer_add_allowed_ip(p, a->family, a->addr, a->bits);
 	}
 	tn_magicsock_set_peer(e->ms, p, node->home_derp, node->disco_key, node->endpoints,
 			      node->n_endpoints);
@@ -419,6 +492,7 @@ int tn_engine_apply(struct tn_engine *e, const struct tn_netmap *nm)
 	for (size_t j = 0; j < nm->n_peers; j++)
 		if (!nm->peers[j]->expired)
 			apply_peer(e, nm->peers[j]);
+	apply_routes(e, nm);
 	e->n_peers = tn_wg_device_peers(e->dev, NULL);
 	return home;
 }

@@ -92,6 +92,9 @@ int tn_engine_apply(struct tn_engine *e, const struct tn_netmap *nm);
 /* Shields up: the packet filter lets no new inbound flow in, whatever
  * the rules; replies to our own connections still pass. */
 void tn_engine_set_shields_up(struct tn_engine *e, bool on);
+/* Accept-routes: peers' subnet routes go into WireGuard and onto the TUN.
+ * Takes effect at the next tn_engine_apply. */
+void tn_engine_set_accept_routes(struct tn_engine *e, bool on);
 
 /* The accept-dns preference (Go's CorpDNS; off until set): MagicDNS then
  * forwards what is not ours along the netmap's routes, and in TUN mode
