@@ -254,7 +254,7 @@ int tn_cli_flags_parse(struct tn_cli_flagset *fs, int argc, char **argv, char *e
 		}
 	}
 	fs->argc = argc - i;
-	fs->argv = argv + i;
+	fs->argv = argv ? argv + i : NULL; /* no arguments: argv may be NULL */
 	return 0;
 }
 

@@ -193,7 +193,8 @@ static int socks_connect4(struct fx *f, int fd, const char *ip, uint16_t port, c
 	inet_pton(AF_INET, ip, req + 4);
 	req[8] = (uint8_t)(port >> 8);
 	req[9] = (uint8_t)port;
-	memcpy(req + 10, early, elen);
+	if (elen)
+		memcpy(req + 10, early, elen);
 	send_all(fd, req, 10 + elen);
 	assert_true(recv_n(f->loop, fd, r, 10));
 	assert_int_equal(r[0], 5);
