@@ -138,7 +138,8 @@ def _as_nobody(ns, socket, *args):
     code = ("import sys; sys.path.insert(0, %r); from bed.localapi import LocalAPI; import json; "
             "a = LocalAPI(%r); m, n = sys.argv[1], sys.argv[2]; b = sys.argv[3] if len(sys.argv) > 3 else None; "
             "s, h, t = a.raw(m, n, b); print(s)") % (os.path.dirname(os.path.abspath(__file__)), socket)
-    r = ns.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "python3", "-c", code, *args],
+    # /usr/bin/python3: a PATH python (pyenv shims under /root) is not for nobody.
+    r = ns.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3", "-c", code, *args],
                check=False)
     assert r.returncode == 0, r.stderr
     return int(r.stdout.strip())
