@@ -91,7 +91,7 @@ void tn_cli_node_display_name(const json_t *st, const json_t *ps, char *out, siz
 	tn_cli_buf_free(&b);
 }
 
-static bool node_has_ip(const json_t *ps, const struct tn_cli_addr *ip)
+bool tn_cli_has_ip(const json_t *ps, const struct tn_cli_addr *ip)
 {
 	size_t i;
 	json_t *v;
@@ -114,10 +114,10 @@ const json_t *tn_cli_node_with_ip(const json_t *st, const char *ipstr)
 	if (tn_cli_addr_parse(ipstr, &ip) < 0)
 		return NULL;
 	json_object_foreach(tn_cli_json_object(st, "Peer"), key, ps)
-		if (node_has_ip(ps, &ip))
+		if (tn_cli_has_ip(ps, &ip))
 			return ps;
 	const json_t *self = tn_cli_json_object(st, "Self");
-	if (self && node_has_ip(self, &ip))
+	if (self && tn_cli_has_ip(self, &ip))
 		return self;
 	return NULL;
 }

@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cli/addr.h"
+
 /* dnsname.TrimSuffix: name without a trailing dot, and without suffix if
  * it ends in ".suffix". */
 void tn_cli_dns_trim_suffix(const char *name, const char *suffix, char *out, size_t outlen);
@@ -33,6 +35,10 @@ int tn_cli_ip_from_arg(const json_t *st, const char *arg, char *ip, size_t iplen
 /* The node (a peer, or Self) that has ip among its TailscaleIPs; NULL if
  * none. */
 const json_t *tn_cli_node_with_ip(const json_t *st, const char *ip);
+
+/* Whether ip is among the TailscaleIPs of ps (a PeerStatus, or the
+ * Status itself for our own addresses). */
+bool tn_cli_has_ip(const json_t *ps, const struct tn_cli_addr *ip);
 
 /* isRunningOrStarting: true for Running and Starting; otherwise *desc is
  * what to tell the user ("Tailscale is stopped.", "Logged out.\nLog in

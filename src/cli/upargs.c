@@ -340,21 +340,6 @@ bool tn_cli_routes_have_exit(const json_t *routes)
 	return v4 && v6;
 }
 
-/* Whether ip is one of the status's own addresses. */
-static bool is_local_ip(const json_t *st, const struct tn_cli_addr *ip)
-{
-	size_t i;
-	json_t *v;
-
-	json_array_foreach(tn_cli_json_array(st, "TailscaleIPs"), i, v) {
-		struct tn_cli_addr a;
-		if (json_is_string(v) && tn_cli_addr_parse(json_string_value(v), &a) == 0 &&
-		    tn_cli_addr_compare(&a, ip) == 0)
-			return true;
-	}
-	return false;
-}
-
 static bool peer_has_ip(const json_t *ps, const struct tn_cli_addr *ip)
 {
 	size_t i;
@@ -386,7 +371,7 @@ int tn_cli_exit_node_ip(const char *s, const json_t *st, char *out, size_t outle
 
 	quoted(q, sizeof(q), s);
 	if (tn_cli_addr_parse(s, &ip) == 0) {
-		if (is_local_ip(st, &ip)) {
+		if (tn_cli_has_ip(st, &ip)) {
 			snprintf(err, errlen,
 				 "cannot use %s as an exit node as it is a local IP address to this machine", s);
 			return -EEXIST;
@@ -445,7 +430,7 @@ int tn_cli_exit_node_ip(const char *s, const json_t *st, char *out, size_t outle
 		snprintf(err, errlen, "ambiguous exit node name %s", q);
 		return -EINVAL;
 	}
-	if (is_local_ip(st, &ip)) {
+	if (tn_cli_has_ip(st, &ip)) {
 		snprintf(err, errlen,
 			 "cannot use %s as an exit node as it is a local IP address to this machine", s);
 		return -EEXIST;

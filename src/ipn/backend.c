@@ -461,9 +461,19 @@ static void apply_prefs(struct tn_backend *b, const struct tn_prefs *old)
 		schedule_session(b);
 }
 
+/* next (moved in) becomes the prefs; what changed is applied. */
+static void replace_prefs(struct tn_backend *b, struct tn_prefs *next)
+{
+	struct tn_prefs old = b->prefs;
+
+	b->prefs = *next;
+	apply_prefs(b, &old);
+	tn_prefs_clear(&old);
+}
+
 int tn_backend_edit_prefs(struct tn_backend *b, const json_t *masked, char *err, size_t errlen)
 {
-	struct tn_prefs next, old;
+	struct tn_prefs next;
 	unsigned mask;
 	int r;
 
@@ -475,10 +485,7 @@ int tn_backend_edit_prefs(struct tn_backend *b, const json_t *masked, char *err,
 		tn_prefs_clear(&next);
 		return r;
 	}
-	old = b->prefs;
-	b->prefs = next;
-	apply_prefs(b, &old);
-	tn_prefs_clear(&old);
+	replace_prefs(b, &next);
 	return 0;
 }
 
@@ -590,15 +597,12 @@ void tn_backend_logout(struct tn_backend *b)
 
 int tn_backend_reload(struct tn_backend *b, char *err, size_t errlen)
 {
-	struct tn_prefs next, old;
+	struct tn_prefs next;
 	int r = load_prefs(b, &next, err, errlen);
 
 	if (r < 0)
 		return r;
-	old = b->prefs;
-	b->prefs = next;
-	apply_prefs(b, &old);
-	tn_prefs_clear(&old);
+	replace_prefs(b, &next);
 	return 0;
 }
 
