@@ -14,73 +14,13 @@
 #include "crypto/keys.h"
 #include "derp/client.h"
 #include "magicsock/disco.h"
+#include "magicsock/internal.h"
 #include "magicsock/netcheck.h"
 #include "magicsock/stun.h"
 #include "net/udp.h"
 #include "util/clock.h"
 #include "util/log.h"
 
-struct region_conn {
-	int region;
-	uint64_t last_used;         /* tn_clock_now() of the last send or receive */
-	struct tn_derp_client *client;
-	struct tn_magicsock *ms;
-};
-
-#define PEER_ENDPOINTS_MAX 8
-
-struct ms_peer {
-	int home_derp;
-	uint8_t disco_pub[32];
-	uint8_t disco_shared[32];   /* box key with their disco key */
-	bool has_disco;
-	struct tn_tailcfg_addrport endpoints[PEER_ENDPOINTS_MAX];
-	size_t n_endpoints;
-	uint64_t last_probe;        /* tn_clock_now() of the last ping round */
-	uint64_t last_heartbeat;    /* tn_clock_now() of the last direct-path ping */
-	/* Pings in flight: a pong with one of these txids confirms its path. */
-	struct {
-		uint8_t txid[12];
-		struct tn_tailcfg_addrport to;
-	} pings[PEER_ENDPOINTS_MAX];
-	unsigned next_ping;
-};
-
-struct user_ping {
-	int handle;                 /* 0: free slot */
-	struct tn_wg_peer *peer;
-	uint64_t start;
-	uint8_t txids[PEER_ENDPOINTS_MAX + 1][12];
-	size_t n_txids;
-	tn_magicsock_ping_fn fn;
-	void *arg;
-};
-
-struct tn_magicsock {
-	struct tn_loop *loop;
-	struct user_ping user_pings[TN_MAGICSOCK_USER_PINGS_MAX];
-	int next_handle;
-	uint8_t node_priv[32];
-	uint8_t disco_priv[32], disco_pub[32];
-	struct tn_udp udp;
-	struct tn_netcheck *netcheck;
-	struct tn_timer *idle_timer;            /* closes idle non-home regions */
-	struct tn_tailcfg_addrport stun_addr;   /* family 0 until known */
-	tn_magicsock_endpoints_fn on_endpoints;
-	void *on_endpoints_arg;
-	void (*rx_begin)(void *), (*rx_end)(void *);
-	void *rx_arg;
-	bool in_batch;
-	struct tn_wg_device *dev;
-	const struct tn_tailcfg_derp_map *dm;   /* borrowed from the netmap */
-	int home;
-	struct region_conn **conns;
-	size_t n_conns;
-	struct tn_magicsock_stats stats;
-};
-
-static struct region_conn *region_conn(struct tn_magicsock *ms, int region);
-static const struct tn_tailcfg_derp_region *find_region(const struct tn_magicsock *ms, int id);
 
 /* The device peer whose disco key is key, or NULL. */
 static struct tn_wg_peer *peer_by_disco(struct tn_magicsock *ms, const uint8_t key[32])
@@ -98,7 +38,7 @@ static struct tn_wg_peer *peer_by_disco(struct tn_magicsock *ms, const uint8_t k
 	return found;
 }
 
-static void addrport_from_sockaddr(struct tn_tailcfg_addrport *ap, const struct sockaddr_storage *ss)
+void tn_ms_addrport_from_sockaddr(struct tn_tailcfg_addrport *ap, const struct sockaddr_storage *ss)
 {
 	memset(ap, 0, sizeof(*ap));
 	if (ss->ss_family == AF_INET) {
@@ -139,7 +79,7 @@ static socklen_t sockaddr_from_addrport(struct sockaddr_storage *ss, const struc
 }
 
 /* Seals a disco ping to mp with a fresh txid (copied to txid_out). */
-static int seal_ping(struct tn_magicsock *ms, struct ms_peer *mp, uint8_t *out, size_t outlen,
+int tn_ms_seal_ping(struct tn_magicsock *ms, struct ms_peer *mp, uint8_t *out, size_t outlen,
 		     uint8_t txid_out[12])
 {
 	struct tn_disco_msg ping;
@@ -154,7 +94,7 @@ static int seal_ping(struct tn_magicsock *ms, struct ms_peer *mp, uint8_t *out, 
 
 /* Pings mp at to over UDP; a pong confirms that path.  Returns the txid
  * slot used, or NULL. */
-static const uint8_t *send_ping(struct tn_magicsock *ms, struct ms_peer *mp,
+const uint8_t *tn_ms_send_ping(struct tn_magicsock *ms, struct ms_peer *mp,
 				const struct tn_tailcfg_addrport *to)
 {
 	struct sockaddr_storage ss;
@@ -165,7 +105,7 @@ static const uint8_t *send_ping(struct tn_magicsock *ms, struct ms_peer *mp,
 
 	if (!sl)
 		return NULL;
-	n = seal_ping(ms, mp, out, sizeof(out), mp->pings[slot].txid);
+	n = tn_ms_seal_ping(ms, mp, out, sizeof(out), mp->pings[slot].txid);
 	mp->pings[slot].to = *to;
 	mp->next_ping = (mp->next_ping + 1) % PEER_ENDPOINTS_MAX;
 	if (n > 0 && tn_udp_send(&ms->udp, (struct sockaddr *)&ss, sl, out, (size_t)n) == 0)
@@ -188,7 +128,7 @@ static void probe_peer(struct tn_magicsock *ms, struct tn_wg_peer *peer, struct 
 		return;
 	mp->last_probe = now ? now : 1;
 	for (size_t i = 0; i < mp->n_endpoints; i++)
-		send_ping(ms, mp, &mp->endpoints[i]);
+		tn_ms_send_ping(ms, mp, &mp->endpoints[i]);
 	memset(&cmm, 0, sizeof(cmm));
 	cmm.type = TN_DISCO_CALL_ME_MAYBE;
 	cmm.call_me_maybe.n_endpoints = tn_magicsock_endpoints(ms, cmm.call_me_maybe.endpoints, types,
@@ -198,81 +138,6 @@ static void probe_peer(struct tn_magicsock *ms, struct tn_wg_peer *peer, struct 
 		tn_derp_client_send(rc->client, tn_wg_peer_public_key(peer), out, (size_t)n);
 }
 
-/* A pong with txid from peer: the user ping that sent it has its answer. */
-static void answer_user_ping(struct tn_magicsock *ms, struct tn_wg_peer *peer, const uint8_t txid[12],
-			     const struct tn_wg_endpoint *udp_src, int region)
-{
-	for (size_t i = 0; i < TN_MAGICSOCK_USER_PINGS_MAX; i++) {
-		struct user_ping *up = &ms->user_pings[i];
-
-		if (!up->handle || up->peer != peer)
-			continue;
-		for (size_t k = 0; k < up->n_txids; k++) {
-			struct tn_magicsock_pong pong = { 0 };
-			tn_magicsock_ping_fn fn = up->fn;
-			void *arg = up->arg;
-
-			if (memcmp(up->txids[k], txid, 12))
-				continue;
-			pong.latency_ns = tn_clock_now() - up->start;
-			if (udp_src) {
-				pong.direct = true;
-				addrport_from_sockaddr(&pong.endpoint, &udp_src->addr);
-			} else {
-				pong.derp_region = region;
-			}
-			memset(up, 0, sizeof(*up));
-			fn(arg, &pong);
-			return;
-		}
-	}
-}
-
-int tn_magicsock_ping(struct tn_magicsock *ms, struct tn_wg_peer *peer, tn_magicsock_ping_fn fn,
-		      void *arg)
-{
-	struct ms_peer *mp = tn_wg_peer_path_data(peer);
-	struct user_ping *up = NULL;
-	struct region_conn *rc;
-	uint8_t out[256];
-	int n;
-
-	if (!mp || !mp->has_disco)
-		return -ENOKEY;
-	for (size_t i = 0; i < TN_MAGICSOCK_USER_PINGS_MAX && !up; i++)
-		if (!ms->user_pings[i].handle)
-			up = &ms->user_pings[i];
-	if (!up)
-		return -EBUSY;
-	memset(up, 0, sizeof(*up));
-	if (++ms->next_handle <= 0)
-		ms->next_handle = 1;
-	up->handle = ms->next_handle;
-	up->peer = peer;
-	up->fn = fn;
-	up->arg = arg;
-	up->start = tn_clock_now();
-	for (size_t i = 0; i < mp->n_endpoints && up->n_txids < PEER_ENDPOINTS_MAX; i++) {
-		const uint8_t *txid = send_ping(ms, mp, &mp->endpoints[i]);
-
-		if (txid)
-			memcpy(up->txids[up->n_txids++], txid, 12);
-	}
-	rc = mp->home_derp ? region_conn(ms, mp->home_derp) : NULL;
-	if (rc && (n = seal_ping(ms, mp, out, sizeof(out), up->txids[up->n_txids])) > 0) {
-		up->n_txids++;
-		if (tn_derp_client_send(rc->client, tn_wg_peer_public_key(peer), out, (size_t)n) == 0)
-			ms->stats.disco_pings_sent++;
-	}
-	return up->handle;
-}
-
-void tn_magicsock_ping_cancel(struct tn_magicsock *ms, int handle)
-{
-	for (size_t i = 0; handle > 0 && i < TN_MAGICSOCK_USER_PINGS_MAX; i++)
-		if (ms->user_pings[i].handle == handle)
-			memset(&ms->user_pings[i], 0, sizeof(ms->user_pings[i]));
-}
 
 /* A disco packet from a UDP source (udp_src) or over DERP (derp_src with
  * its region).  Pings from known peers are answered with a pong on the
@@ -296,11 +161,11 @@ static void handle_disco(struct tn_magicsock *ms, const uint8_t *pkt, size_t len
 		 * NAT lets its pings (and then its WireGuard) in. */
 		ms->stats.call_me_maybe++;
 		for (size_t i = 0; i < m.call_me_maybe.n_endpoints; i++)
-			send_ping(ms, mp, &m.call_me_maybe.endpoints[i]);
+			tn_ms_send_ping(ms, mp, &m.call_me_maybe.endpoints[i]);
 		return;
 	}
 	if (m.type == TN_DISCO_PONG) {
-		answer_user_ping(ms, peer, m.pong.txid, udp_src, region);
+		tn_ms_answer_user_ping(ms, peer, m.pong.txid, udp_src, region);
 		/* A pong to one of our pings, over UDP: that path works. */
 		for (size_t i = 0; udp_src && i < PEER_ENDPOINTS_MAX; i++) {
 			if (memcmp(mp->pings[i].txid, m.pong.txid, sizeof(m.pong.txid)))
@@ -326,7 +191,7 @@ static void handle_disco(struct tn_magicsock *ms, const uint8_t *pkt, size_t len
 	pong.type = TN_DISCO_PONG;
 	memcpy(pong.pong.txid, m.ping.txid, sizeof(pong.pong.txid));
 	if (udp_src) {
-		addrport_from_sockaddr(&pong.pong.src, &udp_src->addr);
+		tn_ms_addrport_from_sockaddr(&pong.pong.src, &udp_src->addr);
 	} else {
 		/* Over DERP the source is DERP's magic address and the region. */
 		pong.pong.src.family = AF_INET;
@@ -341,14 +206,12 @@ static void handle_disco(struct tn_magicsock *ms, const uint8_t *pkt, size_t len
 				(size_t)n) == 0)
 			ms->stats.disco_pongs_sent++;
 	} else {
-		struct region_conn *rc = region_conn(ms, region);
+		struct region_conn *rc = tn_ms_region_conn(ms, region);
 
 		if (rc && tn_derp_client_send(rc->client, derp_src, out, (size_t)n) == 0)
 			ms->stats.disco_pongs_sent++;
 	}
 }
-
-static void set_home(struct tn_magicsock *ms, int home);
 
 static int netcheck_send(void *ctx, const struct sockaddr *to, socklen_t tolen, const uint8_t *buf,
 			 size_t len)
@@ -376,7 +239,7 @@ static void netcheck_done(void *ctx, const struct tn_netcheck_report *r)
 		changed = true;
 	}
 	if (r->preferred && r->preferred != ms->home) {
-		set_home(ms, r->preferred);
+		tn_ms_set_home(ms, r->preferred);
 		changed = true;
 	}
 	if (changed && ms->on_endpoints)
@@ -418,7 +281,7 @@ static void on_udp(struct tn_loop *loop, int fd, unsigned events, void *arg)
 	tn_magicsock_batch_end(ms);
 }
 
-static void on_derp_packet(void *arg, const uint8_t src[32], uint8_t *pkt, size_t len)
+void tn_ms_on_derp_packet(void *arg, const uint8_t src[32], uint8_t *pkt, size_t len)
 {
 	struct region_conn *rc = arg;
 	struct tn_magicsock *ms = rc->ms;
@@ -441,77 +304,6 @@ static void on_derp_packet(void *arg, const uint8_t src[32], uint8_t *pkt, size_
 	}
 }
 
-static void on_derp_state(void *arg, bool connected, const char *err)
-{
-	struct region_conn *rc = arg;
-
-	if (connected)
-		tn_log_info("magicsock", "DERP region %d connected", rc->region);
-	else
-		tn_log_info("magicsock", "DERP region %d: %s", rc->region, err ? err : "disconnected");
-}
-
-static const struct tn_derp_callbacks derp_cbs = { .on_packet = on_derp_packet,
-						   .on_state = on_derp_state };
-
-static const struct tn_tailcfg_derp_region *find_region(const struct tn_magicsock *ms, int id)
-{
-	for (size_t i = 0; ms->dm && i < ms->dm->n_regions; i++)
-		if (ms->dm->regions[i].id == id)
-			return &ms->dm->regions[i];
-	return NULL;
-}
-
-static struct region_conn *region_conn(struct tn_magicsock *ms, int region)
-{
-	const struct tn_tailcfg_derp_region *r;
-	struct region_conn *rc, **n;
-
-	for (size_t i = 0; i < ms->n_conns; i++)
-		if (ms->conns[i]->region == region) {
-			ms->conns[i]->last_used = tn_clock_now();
-			return ms->conns[i];
-		}
-	if (!(r = find_region(ms, region)))
-		return NULL;
-	if (!(n = realloc(ms->conns, (ms->n_conns + 1) * sizeof(*n))))
-		return NULL;
-	ms->conns = n;
-	if (!(rc = calloc(1, sizeof(*rc))))
-		return NULL;
-	rc->region = region;
-	rc->ms = ms;
-	rc->last_used = tn_clock_now();
-	rc->client = tn_derp_client_new(ms->loop, ms->node_priv, r, &derp_cbs, rc);
-	if (!rc->client) {
-		free(rc);
-		return NULL;
-	}
-	tn_derp_client_note_preferred(rc->client, region == ms->home);
-	ms->conns[ms->n_conns++] = rc;
-	return rc;
-}
-
-/* Connections to other regions (peers' homes) close after a minute
- * without traffic, as Go's derpInactiveCleanupTime; home stays. */
-static void close_idle_regions(struct tn_timer *t, void *arg)
-{
-	struct tn_magicsock *ms = arg;
-	uint64_t now = tn_clock_now();
-
-	for (size_t i = 0; i < ms->n_conns;) {
-		struct region_conn *rc = ms->conns[i];
-
-		if (rc->region != ms->home && now - rc->last_used > TN_MAGICSOCK_REGION_IDLE_NS) {
-			tn_log_info("magicsock", "DERP region %d idle: closing", rc->region);
-			tn_derp_client_free(rc->client);
-			free(rc);
-			ms->conns[i] = ms->conns[--ms->n_conns];
-			continue;
-		}
-		i++;
-	}
-}
 
 static int path_send(void *ctx, struct tn_wg_peer *peer, const uint8_t *buf, size_t len)
 {
@@ -531,8 +323,8 @@ static int path_send(void *ctx, struct tn_wg_peer *peer, const uint8_t *buf, siz
 			struct tn_tailcfg_addrport ap;
 
 			mp->last_heartbeat = now;
-			addrport_from_sockaddr(&ap, &ep->addr);
-			send_ping(ms, mp, &ap);
+			tn_ms_addrport_from_sockaddr(&ap, &ep->addr);
+			tn_ms_send_ping(ms, mp, &ap);
 		}
 		r = tn_udp_queue(&ms->udp, (const struct sockaddr *)&ep->addr, ep->len, buf, len);
 		if (r == 0 && !ms->in_batch)
@@ -542,7 +334,7 @@ static int path_send(void *ctx, struct tn_wg_peer *peer, const uint8_t *buf, siz
 			return 0;
 		}
 	}
-	if (!mp || !mp->home_derp || !(rc = region_conn(ms, mp->home_derp))) {
+	if (!mp || !mp->home_derp || !(rc = tn_ms_region_conn(ms, mp->home_derp))) {
 		ms->stats.no_path++;
 		return -EHOSTUNREACH;
 	}
@@ -578,7 +370,7 @@ struct tn_magicsock *tn_magicsock_new(struct tn_loop *loop, const uint8_t node_p
 	memcpy(ms->disco_priv, disco_priv, 32);
 	ms->udp.fd = -1;
 	if (!(ms->netcheck = tn_netcheck_new(loop, netcheck_send, netcheck_done, ms)) ||
-	    !(ms->idle_timer = tn_timer_new(loop, close_idle_regions, ms))) {
+	    !(ms->idle_timer = tn_timer_new(loop, tn_ms_close_idle_regions, ms))) {
 		tn_netcheck_free(ms->netcheck);
 		free(ms);
 		errno = ENOMEM;
@@ -650,60 +442,6 @@ void tn_magicsock_on_endpoints(struct tn_magicsock *ms, tn_magicsock_endpoints_f
 	ms->on_endpoints_arg = arg;
 }
 
-static void set_home(struct tn_magicsock *ms, int home)
-{
-	struct region_conn *rc;
-
-	if (home == ms->home)
-		return;
-	for (size_t i = 0; i < ms->n_conns; i++)
-		tn_derp_client_note_preferred(ms->conns[i]->client, ms->conns[i]->region == home);
-	ms->home = home;
-	/* Peers reach us through our home region: be there. */
-	if (home && (rc = region_conn(ms, home)))
-		tn_derp_client_note_preferred(rc->client, true);
-	tn_log_info("magicsock", "home DERP region %d", home);
-}
-
-int tn_magicsock_set_derp_map(struct tn_magicsock *ms, const struct tn_tailcfg_derp_map *dm)
-{
-	int home = 0;
-	bool keep = false;
-
-	ms->dm = dm;
-	/* Close connections to regions that left the map. */
-	for (size_t i = 0; i < ms->n_conns;) {
-		if (!find_region(ms, ms->conns[i]->region)) {
-			tn_derp_client_free(ms->conns[i]->client);
-			free(ms->conns[i]);
-			ms->conns[i] = ms->conns[--ms->n_conns];
-			continue;
-		}
-		i++;
-	}
-	/* Until netcheck has measured: the current home if it is still
-	 * eligible, else the lowest-numbered region with a DERP server. */
-	for (size_t i = 0; dm && i < dm->n_regions; i++) {
-		const struct tn_tailcfg_derp_region *r = &dm->regions[i];
-		bool has_derp = false;
-
-		for (size_t j = 0; j < r->n_nodes; j++)
-			has_derp |= !r->nodes[j].stun_only;
-		if (!has_derp || r->avoid || r->no_measure_no_home)
-			continue;
-		keep |= r->id == ms->home;
-		if (!home || r->id < home)
-			home = r->id;
-	}
-	set_home(ms, keep ? ms->home : home);
-	tn_netcheck_set_map(ms->netcheck, dm, ms->home);
-	return ms->home;
-}
-
-int tn_magicsock_home_derp(const struct tn_magicsock *ms)
-{
-	return ms->home;
-}
 
 int tn_magicsock_set_peer(struct tn_magicsock *ms, struct tn_wg_peer *peer, int home_derp,
 			  const uint8_t disco_pub[32], const struct tn_tailcfg_addrport *endpoints,
@@ -765,7 +503,7 @@ size_t tn_magicsock_endpoints(struct tn_magicsock *ms, struct tn_tailcfg_addrpor
 			continue;
 		if (i->ifa_addr->sa_family == AF_INET6 && ms->udp.family != AF_INET6)
 			continue;
-		addrport_from_sockaddr(&out[n], (const struct sockaddr_storage *)i->ifa_addr);
+		tn_ms_addrport_from_sockaddr(&out[n], (const struct sockaddr_storage *)i->ifa_addr);
 		out[n].port = ms->udp.port;
 		if (n && !memcmp(&out[n], &out[0], sizeof(out[0])))
 			continue; /* not NATed: the STUN address is this one */
@@ -783,7 +521,7 @@ void tn_magicsock_peer_route(struct tn_magicsock *ms, struct tn_wg_peer *peer,
 
 	memset(direct, 0, sizeof(*direct));
 	if (ep->len && ep->seen && tn_clock_now() - ep->seen < TN_MAGICSOCK_DIRECT_TRUST_NS)
-		addrport_from_sockaddr(direct, &ep->addr);
+		tn_ms_addrport_from_sockaddr(direct, &ep->addr);
 	*derp_region = mp ? mp->home_derp : 0;
 }
 
@@ -805,12 +543,6 @@ void tn_magicsock_peer_path(struct tn_magicsock *ms, struct tn_wg_peer *peer, ch
 	}
 }
 
-const char *tn_magicsock_region_code(const struct tn_magicsock *ms, int id)
-{
-	const struct tn_tailcfg_derp_region *r = find_region(ms, id);
-
-	return r && r->code ? r->code : "";
-}
 
 void tn_magicsock_forget_peer(struct tn_magicsock *ms, struct tn_wg_peer *peer)
 {
