@@ -48,26 +48,26 @@ static bool can_be_home(const struct tn_tailcfg_derp_region *r)
 	return has_derp && !r->avoid && !r->no_measure_no_home;
 }
 
-int tn_netcheck_choose(const struct tn_netcheck_region *best, size_t n, int old)
+int tn_netcheck_choose(const struct tn_netcheck_region *best, size_t n, int old,
+		       uint64_t old_now)
 {
 	const struct tn_netcheck_region *b = NULL;
-	uint64_t old_latency = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		if (!best[i].latency_ns)
 			continue;
-		if (best[i].id == old)
-			old_latency = best[i].latency_ns;
 		if (!b || best[i].latency_ns < b->latency_ns ||
 		    (best[i].latency_ns == b->latency_ns && best[i].id < b->id))
 			b = &best[i];
 	}
 	if (!b)
 		return old;
-	if (old && old_latency && b->id != old &&
-	    (old_latency - b->latency_ns < TN_NETCHECK_HYSTERESIS_NS ||
-	     b->latency_ns * 3 >= old_latency * 2))
-		return old; /* not better by enough to move */
+	/* Go's stickiness, with its integer arithmetic: keep the old home
+	 * while it answers and the best is not 10 ms better, or not below
+	 * 2/3 of the old one's latency now. */
+	if (old && b->id != old && old_now &&
+	    (old_now - b->latency_ns < TN_NETCHECK_HYSTERESIS_NS || b->latency_ns > old_now / 3 * 2))
+		return old;
 	return b->id;
 }
 
@@ -126,27 +126,32 @@ static void retry(struct tn_timer *t, void *arg)
 		}
 }
 
-/* The best latency per region over the recent reports. */
-static size_t recent_best(struct tn_netcheck *nc, struct tn_netcheck_region *best)
+/* The best latency over the recent reports of each home-capable region
+ * that answered in this round (Go's candidates are this report's). */
+static size_t recent_best(struct tn_netcheck *nc, const struct tn_netcheck_report *rep,
+			  struct tn_netcheck_region *best)
 {
 	size_t n = 0;
 	uint64_t now = tn_clock_now();
 
 	for (size_t i = 0; nc->dm && i < nc->dm->n_regions; i++) {
 		const struct tn_tailcfg_derp_region *r = &nc->dm->regions[i];
+		bool answered = false;
 
-		if (!can_be_home(r) || n == TN_NETCHECK_REGIONS_MAX)
+		for (size_t k = 0; k < rep->n_regions; k++)
+			answered |= rep->regions[k].id == r->id && rep->regions[k].latency_ns;
+		if (!answered || !can_be_home(r) || n == TN_NETCHECK_REGIONS_MAX)
 			continue;
 		best[n] = (struct tn_netcheck_region){ r->id, 0 };
 		for (size_t h = 0; h < nc->n_history; h++) {
-			const struct tn_netcheck_report *rep = &nc->history[h];
+			const struct tn_netcheck_report *old = &nc->history[h];
 
-			if (now - rep->at > TN_NETCHECK_HISTORY_NS)
+			if (now - old->at > TN_NETCHECK_HISTORY_NS)
 				continue;
-			for (size_t k = 0; k < rep->n_regions; k++)
-				if (rep->regions[k].id == r->id && rep->regions[k].latency_ns &&
-				    (!best[n].latency_ns || rep->regions[k].latency_ns < best[n].latency_ns))
-					best[n].latency_ns = rep->regions[k].latency_ns;
+			for (size_t k = 0; k < old->n_regions; k++)
+				if (old->regions[k].id == r->id && old->regions[k].latency_ns &&
+				    (!best[n].latency_ns || old->regions[k].latency_ns < best[n].latency_ns))
+					best[n].latency_ns = old->regions[k].latency_ns;
 		}
 		n++;
 	}
@@ -183,12 +188,16 @@ static void finish_round(struct tn_timer *t, void *arg)
 		nc->n_history--;
 	}
 	nc->history[nc->n_history++] = *rep;
-	nb = recent_best(nc, best);
-	nc->home = tn_netcheck_choose(best, nb, nc->home);
-	/* Not one region answered (UDP blocked): keep the lowest-numbered
-	 * home-capable region, so peers still find us over DERP. */
-	if (!nc->home && nb)
-		nc->home = best[0].id;
+	nb = recent_best(nc, rep, best);
+	{
+		uint64_t old_now = 0;
+
+		for (size_t k = 0; k < rep->n_regions; k++)
+			if (rep->regions[k].id == nc->home)
+				old_now = rep->regions[k].latency_ns;
+		/* Not one region answered (UDP blocked): the home stays. */
+		nc->home = tn_netcheck_choose(best, nb, nc->home, old_now);
+	}
 	rep->preferred = nc->home;
 	nc->have_last = true;
 	nc->done(nc->ctx, rep);

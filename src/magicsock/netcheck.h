@@ -6,10 +6,10 @@
  * the round's report is done: per-region latency, our mapped address.
  *
  * The home region is the one with the lowest latency over the recent
- * rounds (the best of the last 5 minutes per region), with Go's
- * hysteresis: the old home stays unless the new best is at least 10 ms
- * faster and faster than 2/3 of the old one's latency (or the old one no
- * longer answers).  Regions marked Avoid or NoMeasureNoHome, or without
+ * rounds (the best of the last 5 minutes of each region that answered this
+ * round), with Go's hysteresis: the old home stays unless the new best is
+ * at least 10 ms faster than the old one's latency now and not above 2/3
+ * of it (or the old one no longer answers).  Regions marked Avoid or NoMeasureNoHome, or without
  * a DERP server, are never home.
  *
  * Owned by magicsock; the DERP map is borrowed until the next set_map.
@@ -67,9 +67,12 @@ bool tn_netcheck_handle(struct tn_netcheck *nc, const uint8_t *pkt, size_t len);
 /* The last complete report, or NULL before the first. */
 const struct tn_netcheck_report *tn_netcheck_last(const struct tn_netcheck *nc);
 
-/* Go's choice with hysteresis, as a pure function for tests: best[] is
- * the best recent latency of each candidate region (0: none), old the
- * current home.  Returns the region to use (0 if none answers). */
-int tn_netcheck_choose(const struct tn_netcheck_region *best, size_t n, int old);
+/* Go's choice with hysteresis (netcheck.go addReportHistoryAndSetPreferredDERP),
+ * as a pure function for tests: best[] is the best recent latency of each
+ * candidate region (0: none), old the current home and old_now its latency
+ * in this round (0: it did not answer, so it is left).  Returns the region
+ * to use (old if none answers). */
+int tn_netcheck_choose(const struct tn_netcheck_region *best, size_t n, int old,
+		       uint64_t old_now);
 
 #endif
