@@ -39,7 +39,6 @@ enum tn_ipn_state {
 const char *tn_ipn_state_name(enum tn_ipn_state s);
 
 /* Go's ipn.NotifyWatchOpt bits we honour. */
-#define TN_NOTIFY_WATCH_ENGINE 1u
 #define TN_NOTIFY_INITIAL_STATE 2u
 #define TN_NOTIFY_INITIAL_PREFS 4u
 

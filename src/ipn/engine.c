@@ -644,12 +644,3 @@ bool tn_engine_has_addresses(const struct tn_engine *e)
 	return e->n_addrs > 0;
 }
 
-void tn_engine_peer_path(struct tn_engine *e, const uint8_t node_key[32], char *out, size_t len)
-{
-	struct tn_wg_peer *p = tn_wg_peer_lookup(e->dev, node_key);
-
-	if (p)
-		tn_magicsock_peer_path(e->ms, p, out, len);
-	else
-		snprintf(out, len, "none");
-}

@@ -46,9 +46,6 @@ size_t tn_engine_endpoints(struct tn_engine *e, struct tn_tailcfg_addrport *out,
 /* fn runs when the endpoints change (a new STUN result). */
 void tn_engine_on_endpoints(struct tn_engine *e, void (*fn)(void *arg), void *arg);
 
-/* The path to the peer with this node key now ("direct ip:port",
- * "derp N", "none"). */
-void tn_engine_peer_path(struct tn_engine *e, const uint8_t node_key[32], char *out, size_t len);
 void tn_engine_free(struct tn_engine *e);
 
 /* What status output shows of one peer. */

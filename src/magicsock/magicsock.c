@@ -525,25 +525,6 @@ void tn_magicsock_peer_route(struct tn_magicsock *ms, struct tn_wg_peer *peer,
 	*derp_region = mp ? mp->home_derp : 0;
 }
 
-void tn_magicsock_peer_path(struct tn_magicsock *ms, struct tn_wg_peer *peer, char *out, size_t len)
-{
-	struct tn_tailcfg_addrport ap;
-	int region;
-
-	tn_magicsock_peer_route(ms, peer, &ap, &region);
-	if (ap.family) {
-		char buf[TN_TAILCFG_ADDRPORT_MAX];
-
-		tn_tailcfg_addrport_format(buf, &ap);
-		snprintf(out, len, "direct %s", buf);
-	} else if (region) {
-		snprintf(out, len, "derp %d", region);
-	} else {
-		snprintf(out, len, "none");
-	}
-}
-
-
 void tn_magicsock_forget_peer(struct tn_magicsock *ms, struct tn_wg_peer *peer)
 {
 	struct ms_peer *mp = tn_wg_peer_path_data(peer);

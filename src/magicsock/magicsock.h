@@ -105,10 +105,7 @@ int tn_magicsock_set_peer(struct tn_magicsock *ms, struct tn_wg_peer *peer, int 
 size_t tn_magicsock_endpoints(struct tn_magicsock *ms, struct tn_tailcfg_addrport *out,
 			      enum tn_tailcfg_endpoint_type *types, size_t max);
 
-/* "direct 10.0.0.2:41641", "derp 900" or "none": the path to peer now. */
-void tn_magicsock_peer_path(struct tn_magicsock *ms, struct tn_wg_peer *peer, char *out,
-			    size_t len);
-/* The same as data: *direct (family 0 if none trusted now) and the
+/* The path to peer now: *direct (family 0 if none trusted now) and the
  * peer's home region (0 if none). */
 void tn_magicsock_peer_route(struct tn_magicsock *ms, struct tn_wg_peer *peer,
 			     struct tn_tailcfg_addrport *direct, int *derp_region);
