@@ -283,6 +283,9 @@ bool tn_tailcfg_node_equal(const struct tn_tailcfg_node *a,
 int tn_tailcfg_derp_map_parse(struct tn_tailcfg_derp_map *out, json_t *v,
 			      char *err, size_t errlen);
 void tn_tailcfg_derp_map_free(struct tn_tailcfg_derp_map *m);
+/* A deep copy of src into dst (for holders that outlive the netmap).  0 or
+ * -ENOMEM (dst then holds nothing). */
+int tn_tailcfg_derp_map_copy(struct tn_tailcfg_derp_map *dst, const struct tn_tailcfg_derp_map *src);
 bool tn_tailcfg_derp_map_equal(const struct tn_tailcfg_derp_map *a,
 			       const struct tn_tailcfg_derp_map *b);
 /* The region with map key id, or NULL. */

@@ -183,6 +183,50 @@ void tn_tailcfg_derp_map_free(struct tn_tailcfg_derp_map *m)
 	memset(m, 0, sizeof(*m));
 }
 
+static int copy_str(char **dst, const char *src)
+{
+	*dst = src ? tn_tc_strndup(src, strlen(src)) : NULL;
+	return src && !*dst ? -ENOMEM : 0;
+}
+
+int tn_tailcfg_derp_map_copy(struct tn_tailcfg_derp_map *dst, const struct tn_tailcfg_derp_map *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->omit_default_regions = src->omit_default_regions;
+	if (src->n_regions && !(dst->regions = calloc(src->n_regions, sizeof(*dst->regions))))
+		return -ENOMEM;
+	for (size_t i = 0; i < src->n_regions; i++) {
+		const struct tn_tailcfg_derp_region *r = &src->regions[i];
+		struct tn_tailcfg_derp_region *d = &dst->regions[i];
+
+		*d = *r;
+		d->code = d->name = NULL;
+		d->nodes = NULL;
+		d->n_nodes = 0;
+		dst->n_regions = i + 1;
+		if (copy_str(&d->code, r->code) < 0 || copy_str(&d->name, r->name) < 0 ||
+		    (r->n_nodes && !(d->nodes = calloc(r->n_nodes, sizeof(*d->nodes)))))
+			goto fail;
+		for (size_t k = 0; k < r->n_nodes; k++) {
+			const struct tn_tailcfg_derp_node *n = &r->nodes[k];
+			struct tn_tailcfg_derp_node *m = &d->nodes[k];
+
+			*m = *n;
+			m->name = m->host_name = m->cert_name = m->ipv4 = m->ipv6 = m->stun_test_ip = NULL;
+			d->n_nodes = k + 1;
+			if (copy_str(&m->name, n->name) < 0 || copy_str(&m->host_name, n->host_name) < 0 ||
+			    copy_str(&m->cert_name, n->cert_name) < 0 || copy_str(&m->ipv4, n->ipv4) < 0 ||
+			    copy_str(&m->ipv6, n->ipv6) < 0 ||
+			    copy_str(&m->stun_test_ip, n->stun_test_ip) < 0)
+				goto fail;
+		}
+	}
+	return 0;
+fail:
+	tn_tailcfg_derp_map_free(dst);
+	return -ENOMEM;
+}
+
 const struct tn_tailcfg_derp_region *
 tn_tailcfg_derp_map_region(const struct tn_tailcfg_derp_map *m, int id)
 {

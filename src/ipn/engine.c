@@ -48,6 +48,10 @@ struct tn_engine {
 	} icmp_pings[TN_ENGINE_ICMP_PINGS_MAX];
 	unsigned n_icmp_pings;
 	bool accept_routes;
+	/* Our copy of the DERP map magicsock uses: it must outlive any one
+	 * netmap (a new control session frees the old netmap while the
+	 * engine runs on). */
+	struct tn_tailcfg_derp_map *dm;
 	struct tn_tailcfg_prefix *routes;  /* subnet routes on the TUN */
 	size_t n_routes;
 	int next_icmp_handle;
@@ -293,6 +297,10 @@ void tn_engine_free(struct tn_engine *e)
 	tn_conntrack_free(e->ct);
 	free(e->addrs);
 	free(e->routes);
+	if (e->dm) {
+		tn_tailcfg_derp_map_free(e->dm);
+		free(e->dm);
+	}
 	free(e);
 }
 
@@ -454,6 +462,31 @@ static int cmp_key(const void *a, const void *b)
 	return memcmp(*(const uint8_t *const *)a, *(const uint8_t *const *)b, 32);
 }
 
+/* A DERP map that differs from ours replaces it (copied, so it does not
+ * depend on the netmap's lifetime; an unchanged one leaves magicsock and
+ * its netcheck round alone).  Returns the home region. */
+static int apply_derp_map(struct tn_engine *e, const struct tn_tailcfg_derp_map *dm)
+{
+	struct tn_tailcfg_derp_map *copy = NULL, *old = e->dm;
+
+	if ((!dm && !old) || (dm && old && tn_tailcfg_derp_map_equal(dm, old)))
+		return tn_magicsock_home_derp(e->ms);
+	if (dm) {
+		if (!(copy = malloc(sizeof(*copy))) || tn_tailcfg_derp_map_copy(copy, dm) < 0) {
+			free(copy);
+			tn_log_warn("engine", "DERP map: out of memory; keeping the old one");
+			return tn_magicsock_home_derp(e->ms);
+		}
+	}
+	e->dm = copy;
+	tn_magicsock_set_derp_map(e->ms, copy);
+	if (old) {
+		tn_tailcfg_derp_map_free(old);
+		free(old);
+	}
+	return tn_magicsock_home_derp(e->ms);
+}
+
 int tn_engine_apply(struct tn_engine *e, const struct tn_netmap *nm)
 {
 	struct tn_wg_peer **peers = NULL;
@@ -470,7 +503,7 @@ int tn_engine_apply(struct tn_engine *e, const struct tn_netmap *nm)
 	apply_filter(e, nm);
 	if (tn_dns_quad100_set_netmap(e->dns, nm) == -ENOMEM)
 		tn_log_warn("engine", "MagicDNS config: out of memory");
-	home = tn_magicsock_set_derp_map(e->ms, nm->derp_map);
+	home = apply_derp_map(e, nm->derp_map);
 	/* Remove device peers the netmap no longer has (or has expired):
 	 * the netmap's keys sorted, each device peer looked up. */
 	keys = malloc((nm->n_peers ? nm->n_peers : 1) * sizeof(*keys));

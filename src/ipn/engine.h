@@ -5,7 +5,8 @@
  * added, the rest updated in place — sessions survive.
  *
  * The engine owns its TUN, device and magicsock; the netmap is borrowed
- * for the duration of tn_engine_apply (the DERP map until the next apply).
+ * for the duration of tn_engine_apply only (the engine keeps a copy of the
+ * DERP map: a netmap may go while the engine runs on).
  * Event-loop thread only.
  */
 #ifndef TN_IPN_ENGINE_H

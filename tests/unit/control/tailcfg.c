@@ -604,7 +604,20 @@ static void derp_map_parse(void **state)
 	assert_int_equal(r->nodes[0].derp_port, 443);
 	assert_string_equal(r->nodes[0].stun_test_ip, "x");
 	assert_null(tn_tailcfg_derp_map_region(&m, 902));
-	tn_tailcfg_derp_map_free(&m);
+	{
+		/* A copy is equal and owns everything: it outlives the original
+		 * (the engine keeps one across control sessions; ASan checks). */
+		struct tn_tailcfg_derp_map c;
+
+		assert_int_equal(tn_tailcfg_derp_map_copy(&c, &m), 0);
+		assert_true(tn_tailcfg_derp_map_equal(&c, &m));
+		tn_tailcfg_derp_map_free(&m);
+		r = tn_tailcfg_derp_map_region(&c, 900);
+		assert_string_equal(r->nodes[0].stun_test_ip, "x");
+		assert_string_equal(r->code, "a");
+		assert_true(tn_tailcfg_derp_map_region(&c, 901)->avoid);
+		tn_tailcfg_derp_map_free(&c);
+	}
 	json_decref(v);
 
 	v = json_loads("{\"Regions\":{\"9x\":{}}}", 0, NULL);
