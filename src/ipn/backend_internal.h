@@ -19,6 +19,17 @@ struct tn_backend_watcher {
 	void *arg;
 };
 
+/* A LocalAPI ping waiting for its pong (status.c). */
+#define TN_BACKEND_PINGS_MAX 32
+struct tn_backend_ping {
+	struct tn_backend *b;       /* NULL: free slot */
+	int handle;                 /* the engine's */
+	bool icmp;
+	tn_backend_ping_fn done;
+	void *arg;
+	char ip[64], node_ip[64], node_name[256];
+};
+
 struct tn_backend {
 	struct tn_loop *loop;
 	char *statedir, *tun_name, *socks5_listen, *http_proxy_listen, *ca_file;
@@ -44,6 +55,7 @@ struct tn_backend {
 	void (*on_state)(void *arg, enum tn_ipn_state st, bool addresses_up);
 	void *on_state_arg;
 	struct tn_backend_watcher watchers[TN_BACKEND_WATCHERS_MAX];
+	struct tn_backend_ping pings[TN_BACKEND_PINGS_MAX];
 	int next_watch_id;
 };
 

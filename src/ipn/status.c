@@ -380,23 +380,10 @@ json_t *tn_backend_whois(struct tn_backend *b, const char *ip)
 
 /* --- ping --------------------------------------------------------------------------- */
 
-#define PINGS_MAX 32
-
-struct ping {
-	struct tn_backend *b;
-	int handle;               /* the engine's */
-	bool icmp;
-	tn_backend_ping_fn done;
-	void *arg;
-	char ip[64], node_ip[64], node_name[256];
-};
-
-static struct ping pings[PINGS_MAX];
-
 static void on_pong(void *arg, const struct tn_magicsock_pong *pong)
 {
-	struct ping *p = arg;
-	struct ping copy = *p;
+	struct tn_backend_ping *p = arg;
+	struct tn_backend_ping copy = *p;
 	json_t *r;
 
 	memset(p, 0, sizeof(*p));
@@ -424,8 +411,8 @@ static void on_pong(void *arg, const struct tn_magicsock_pong *pong)
 
 static void on_icmp_reply(void *arg, uint64_t latency_ns)
 {
-	struct ping *p = arg;
-	struct ping copy = *p;
+	struct tn_backend_ping *p = arg;
+	struct tn_backend_ping copy = *p;
 
 	memset(p, 0, sizeof(*p));
 	/* No Endpoint or region: Go's CLI then says "via ICMP". */
@@ -440,7 +427,7 @@ int tn_backend_ping(struct tn_backend *b, const char *ip, const char *type,
 {
 	const struct tn_netmap *nm = netmap_of(b);
 	const struct tn_tailcfg_node *n;
-	struct ping *p = NULL;
+	struct tn_backend_ping *p = NULL;
 	bool self;
 	int h;
 
@@ -458,14 +445,14 @@ int tn_backend_ping(struct tn_backend *b, const char *ip, const char *type,
 		snprintf(err, errlen, "no matching peer");
 		return -ENOENT;
 	}
-	for (size_t i = 0; i < PINGS_MAX && !p; i++)
-		if (!pings[i].b)
-			p = &pings[i];
+	for (size_t i = 0; i < TN_BACKEND_PINGS_MAX && !p; i++)
+		if (!b->pings[i].b)
+			p = &b->pings[i];
 	if (!p) {
 		snprintf(err, errlen, "too many pings in flight");
 		return -EBUSY;
 	}
-	*p = (struct ping){ .b = b, .done = done, .arg = arg };
+	*p = (struct tn_backend_ping){ .b = b, .done = done, .arg = arg };
 	snprintf(p->ip, sizeof(p->ip), "%s", ip);
 	if (n->n_addresses) {
 		struct tn_tailcfg_ip a = { .family = n->addresses[0].family };
@@ -499,16 +486,16 @@ int tn_backend_ping(struct tn_backend *b, const char *ip, const char *type,
 		return h;
 	}
 	p->handle = h;
-	return (int)(p - pings) + 1;
+	return (int)(p - b->pings) + 1;
 }
 
 void tn_backend_ping_cancel(struct tn_backend *b, int handle)
 {
-	struct ping *p;
+	struct tn_backend_ping *p;
 
-	if (handle < 1 || handle > PINGS_MAX)
+	if (handle < 1 || handle > TN_BACKEND_PINGS_MAX)
 		return;
-	p = &pings[handle - 1];
+	p = &b->pings[handle - 1];
 	if (p->b != b)
 		return;
 	if (b->engine && p->icmp)
