@@ -33,35 +33,7 @@
 #include "event/loop.h"
 #include "net/conn.h"
 
-#define UNUSED __attribute__((unused))
-
-/* Every wait in these tests gives up after this long (a hang fails the
- * test instead of stalling the suite). */
-#define WAIT_MS 10000
-
-UNUSED static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-#define RUN_UNTIL(loop, cond)                                          \
-	do {                                                           \
-		uint64_t end_ = mono_ms() + WAIT_MS;                   \
-		while (!(cond) && mono_ms() < end_)                    \
-			tn_loop_run_once((loop), 20);                  \
-	} while (0)
-
-/* Run the loop for ms whatever happens (to see that nothing more does). */
-UNUSED static void run_for(struct tn_loop *loop, unsigned ms)
-{
-	uint64_t end = mono_ms() + ms;
-
-	while (mono_ms() < end)
-		tn_loop_run_once(loop, 10);
-}
+#include "../loop_wait.h"
 
 /* --- a recording client ----------------------------------------------- */
 

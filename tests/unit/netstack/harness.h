@@ -26,31 +26,7 @@
 #include "net/checksum.h"
 #include "netstack/netstack.h"
 
-#define UNUSED __attribute__((unused))
-#define WAIT_MS 10000
-
-UNUSED static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-#define RUN_UNTIL(loop, cond)                                          \
-	do {                                                           \
-		uint64_t end_ = mono_ms() + WAIT_MS;                   \
-		while (!(cond) && mono_ms() < end_)                    \
-			tn_loop_run_once((loop), 10);                  \
-	} while (0)
-
-UNUSED static void run_for(struct tn_loop *loop, unsigned ms)
-{
-	uint64_t end = mono_ms() + ms;
-
-	while (mono_ms() < end)
-		tn_loop_run_once(loop, 5);
-}
+#include "../loop_wait.h"
 
 /* Captured output. */
 #define CAP_MAX 4096
